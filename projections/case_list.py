@@ -1,0 +1,118 @@
+"""Case list: one row per case with what lists filter and sort on.
+
+Formulas: ``support_count`` = number of ``Supported`` events; ``public_comment_count`` = number of
+``CommentAdded`` events with ``internal`` false; ``updated_at`` = ``occurred_at`` of the latest event;
+``resolved_at`` = ``occurred_at`` of the latest ``Resolved``; ``closed_at`` = ``occurred_at`` of the
+event that made the status terminal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.domain import DomainEventProtocol
+from sqlalchemy import Boolean, Column, Connection, Index, Integer, String, Table, update
+
+from domain.case import TERMINAL, Case, Status
+from projections.database import UtcDateTime, metadata
+from projections.engine import Projection
+
+case_list = Table(
+    "case_list",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("ppr_code", String(32), nullable=False),
+    Column("category_code", String(32), nullable=False),
+    Column("block", String(32), nullable=False),
+    Column("floor", String(60)),
+    Column("unit", String(60)),
+    Column("common_area", String(60)),
+    Column("title", String(140), nullable=False),
+    Column("title_folded", String(140), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("whose_move", String(16)),
+    Column("assigned_to", String(16)),
+    Column("reporter_id", String(64), nullable=False),
+    Column("reporter_role", String(16), nullable=False),
+    Column("anonymous", Boolean, nullable=False),
+    Column("private", Boolean, nullable=False),
+    Column("support_count", Integer, nullable=False),
+    Column("public_comment_count", Integer, nullable=False),
+    Column("reported_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime),
+    Column("closed_at", UtcDateTime),
+    Column("duplicate_of", String(36)),
+    Column("rating", Integer),
+    Column("version", Integer, nullable=False),
+    Index("ix_case_list_ppr_reported", "ppr_code", "reported_at", "case_id"),
+    Index("ix_case_list_ppr_support", "ppr_code", "support_count", "case_id"),
+    Index("ix_case_list_status", "ppr_code", "status"),
+)
+
+
+class CaseListProjection(Projection):
+    """Maintains ``case_list``; see the module docstring for each column's formula."""
+
+    name = "case_list"
+    tables = (case_list,)
+
+    def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
+        """Insert the row on ``Reported``; update it on every later case event."""
+        if not isinstance(event, Case.Event):
+            return
+        fields = vars(event)
+        case_id = str(event.originator_id)
+        if isinstance(event, Case.Reported):
+            conn.execute(
+                case_list.insert().values(
+                    case_id=case_id,
+                    ppr_code=fields["ppr_code"],
+                    category_code=fields["category_code"],
+                    block=fields["block"],
+                    floor=fields["floor"],
+                    unit=fields["unit"],
+                    common_area=fields["common_area"],
+                    title=fields["title"],
+                    title_folded=fields["title"].casefold(),
+                    channel=fields["channel"],
+                    status=fields["status"],
+                    whose_move=fields["whose_move"],
+                    reporter_id=fields["actor_id"],
+                    reporter_role=fields["actor_role"],
+                    anonymous=fields["anonymous"],
+                    private=fields["private"],
+                    support_count=0,
+                    public_comment_count=0,
+                    reported_at=fields["occurred_at"],
+                    updated_at=fields["occurred_at"],
+                    version=event.originator_version,
+                )
+            )
+            return
+        values: dict[str, Any] = {
+            "status": fields["status"],
+            "whose_move": fields["whose_move"],
+            "updated_at": fields["occurred_at"],
+            "version": event.originator_version,
+        }
+        kind = type(event).__name__
+        row = case_list.c
+        if kind == "Supported":
+            values["support_count"] = row.support_count + 1
+        elif kind == "CommentAdded" and not fields["internal"]:
+            values["public_comment_count"] = row.public_comment_count + 1
+        elif kind == "Recategorised":
+            values["category_code"] = fields["category_code"]
+        elif kind == "Assigned":
+            values["assigned_to"] = fields["to"]
+        elif kind == "Resolved":
+            values["resolved_at"] = fields["occurred_at"]
+        elif kind == "ResolutionConfirmed":
+            values["rating"] = fields["rating"]
+        elif kind == "MarkedDuplicate":
+            values["duplicate_of"] = fields["duplicate_of"]
+        if Status(fields["status"]) in TERMINAL:
+            values["closed_at"] = fields["occurred_at"]
+        conn.execute(update(case_list).where(row.case_id == case_id).values(**values))

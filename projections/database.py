@@ -1,0 +1,58 @@
+"""The read-model database: SQLAlchemy engine construction and shared column types."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeDecorator
+
+#: Every read-model and bookkeeping table registers here, so ``create_all`` makes them all.
+metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC datetimes and always hands back timezone-aware values (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Normalise to UTC; SQLite keeps the naive UTC value."""
+        if value is None:
+            return None
+        value = value.astimezone(timezone.utc) if value.tzinfo else value
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Re-attach UTC where the database dropped it."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # WAL lets the web threads read while the projection thread writes; the busy timeout turns
+    # a momentary write lock into a short wait instead of "database is locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    """Create the engine for a read-model URL (``sqlite:///...`` or ``postgresql+psycopg://...``)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _tune_sqlite)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+
+
+def create_tables(engine: Engine) -> None:
+    """Create every registered table that does not exist yet."""
+    metadata.create_all(engine)

@@ -1,0 +1,77 @@
+"""PPR directory: every registered PPR with its blocks and categories, for listing and lookups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.domain import DomainEventProtocol
+from sqlalchemy import JSON, Column, Connection, Integer, String, Table, select, update
+
+from domain.ppr import Ppr
+from projections.database import metadata
+from projections.engine import Projection
+
+pprs = Table(
+    "ppr_directory",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("dispute_window_days", Integer, nullable=False),
+    Column("blocks", JSON, nullable=False),
+    Column("categories", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+
+class PprDirectoryProjection(Projection):
+    """One row per PPR: the latest name, blocks, categories (with SLA targets) and dispute window."""
+
+    name = "ppr_directory"
+    tables = (pprs,)
+
+    def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
+        """Copy the PPR's configuration into its row."""
+        if isinstance(event, Ppr.Registered):
+            conn.execute(
+                pprs.insert().values(
+                    code=event.code,  # type: ignore[attr-defined]
+                    id=str(event.originator_id),
+                    name=event.name,  # type: ignore[attr-defined]
+                    dispute_window_days=event.dispute_window_days,  # type: ignore[attr-defined]
+                    blocks={},
+                    categories={},
+                    version=event.originator_version,
+                )
+            )
+            return
+        if not isinstance(event, Ppr.Event):
+            return
+        row = (
+            conn.execute(select(pprs).where(pprs.c.id == str(event.originator_id))).mappings().one()
+        )
+        blocks = dict(row["blocks"])
+        categories = {code: dict(value) for code, value in row["categories"].items()}
+        values: dict[str, Any] = {"version": event.originator_version}
+        fields = vars(event)
+        if type(event).__name__ == "BlockAdded":
+            blocks[fields["code"]] = {
+                "code": fields["code"],
+                "name": fields["name"],
+                "floors": fields["floors"],
+            }
+            values["blocks"] = blocks
+        elif type(event).__name__ == "CategoryAdded":
+            categories[fields["code"]] = {
+                "code": fields["code"],
+                "name_ms": fields["name_ms"],
+                "name_en": fields["name_en"],
+                "sla": fields["sla"],
+            }
+            values["categories"] = categories
+        elif type(event).__name__ == "SlaTargetsChanged":
+            categories[fields["category_code"]]["sla"] = fields["sla"]
+            values["categories"] = categories
+        elif type(event).__name__ == "DisputeWindowChanged":
+            values["dispute_window_days"] = fields["days"]
+        conn.execute(update(pprs).where(pprs.c.code == row["code"]).values(**values))

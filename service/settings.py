@@ -1,0 +1,80 @@
+"""Configuration from environment variables (all optional; the defaults run embedded on SQLite)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+DEFAULT_DATA_DIR = "var"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment.
+
+    ``database_url`` is the one storage setting: a SQLite URL keeps the events and the read models
+    in two files side by side (the library's SQLite tables have fixed names, so the event store gets
+    its own file); a PostgreSQL URL keeps both in that database.
+    """
+
+    database_url: str
+    redis_url: str | None = None
+    background: bool = True
+    projection_interval: float = 0.5
+    autoclose_interval: float = 300.0
+    pseudonym_key: str = "k2k-dev-pseudonym-key"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read ``K2K_*`` variables."""
+        env = os.environ if env is None else env
+        data_dir = env.get("K2K_DATA_DIR", DEFAULT_DATA_DIR)
+        default_url = f"sqlite:///{Path(data_dir) / 'k2k.sqlite'}"
+        return cls(
+            database_url=env.get("K2K_DATABASE_URL", default_url),
+            redis_url=env.get("K2K_REDIS_URL") or None,
+            background=env.get("K2K_BACKGROUND", "1").lower() not in {"0", "false", "no"},
+            projection_interval=float(env.get("K2K_PROJECTION_INTERVAL", "0.5")),
+            autoclose_interval=float(env.get("K2K_AUTOCLOSE_INTERVAL", "300")),
+            pseudonym_key=env.get("K2K_PSEUDONYM_KEY", "k2k-dev-pseudonym-key"),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether storage is the embedded SQLite default."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def read_model_url(self) -> str:
+        """SQLAlchemy URL of the read-model database."""
+        url = self.database_url
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            return "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+
+    def event_store_env(self) -> dict[str, str]:
+        """The eventsourcing library's environment for the same storage."""
+        if self.is_sqlite:
+            path = Path(self.database_url.split("sqlite:///", 1)[1])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            events = path.with_name(path.stem + ".events" + (path.suffix or ".sqlite"))
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(events),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        parts = urlsplit(self.database_url)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")),
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_POOL_SIZE": os.environ.get("POSTGRES_POOL_SIZE", "5"),
+        }
+        return env

@@ -1,0 +1,1 @@
+"""Standard Webhooks deliveries to external systems (issue 7); nothing is published yet."""
