@@ -11,7 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
-from sqlalchemy import Boolean, Column, Connection, Index, Integer, String, Table, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    String,
+    Table,
+    func,
+    literal,
+    update,
+)
 
 from domain.case import TERMINAL, Case, Status
 from projections.database import UtcDateTime, metadata
@@ -114,5 +125,8 @@ class CaseListProjection(Projection):
         elif kind == "MarkedDuplicate":
             values["duplicate_of"] = fields["duplicate_of"]
         if Status(fields["status"]) in TERMINAL:
-            values["closed_at"] = fields["occurred_at"]
+            # Comments may follow the outcome; closed_at stays the time the outcome was reached.
+            values["closed_at"] = func.coalesce(
+                row.closed_at, literal(fields["occurred_at"], UtcDateTime())
+            )
         conn.execute(update(case_list).where(row.case_id == case_id).values(**values))

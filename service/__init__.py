@@ -1,0 +1,72 @@
+"""The HTTP service: the Flask app factory."""
+
+from __future__ import annotations
+
+import atexit
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from service.settings import Settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` may carry ``K2K_*`` settings (overriding the environment)."""
+    import os
+
+    from service import auth, idempotency
+    from service.cases.routes import blp as cases_blp
+    from service.errors import register_error_handlers
+    from service.extensions import Api
+    from service.health.routes import blp as health_blp
+    from service.pprs.routes import blp as pprs_blp
+    from service.runtime import Runtime
+    from service.tokens.routes import blp as tokens_blp
+
+    config = dict(config or {})
+    app = Flask(__name__)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(
+        API_TITLE="K2K Co-Manage",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_REDOC_PATH="redoc",
+        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js",
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "Event-sourced case tracking for the co-management of PPR public "
+                "housing. Errors are application/problem+json (RFC 9457). Authenticate with "
+                "'Authorization: Bearer <token>'.",
+            },
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    app.config.update({key: value for key, value in config.items() if not key.startswith("K2K_")})
+
+    settings = Settings.from_env({**os.environ, **{k: str(v) for k, v in config.items() if k.startswith("K2K_")}})
+    runtime = Runtime.from_settings(settings)
+    app.extensions["k2k"] = runtime
+
+    api = Api(app)
+    register_error_handlers(app)
+    auth.init_app(app)
+    idempotency.init_app(app)
+    app.register_blueprint(health_blp)
+    for blueprint in (pprs_blp, cases_blp, tokens_blp):
+        api.register_blueprint(blueprint)
+
+    if settings.background:
+        runtime.start_background()
+        atexit.register(runtime.close)
+    return app
+
+
+__all__ = ["create_app"]

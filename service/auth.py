@@ -1,0 +1,55 @@
+"""Bearer-token authentication: who is calling, checked once per request."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from werkzeug.exceptions import Unauthorized
+
+from domain.actors import Role
+from domain.errors import NotPermitted
+from service.extensions import runtime
+from service.tokens.store import Principal, authenticate
+
+
+class MissingToken(Unauthorized):
+    """No (valid) bearer token on a request that needs one."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.data = {"headers": {"WWW-Authenticate": 'Bearer realm="k2k"'}}
+
+
+def _load_principal() -> None:
+    g.principal = None
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise MissingToken("Use 'Authorization: Bearer <token>'.")
+    principal = authenticate(runtime().engine, token.strip())
+    if principal is None:
+        raise MissingToken("The bearer token is unknown or revoked.")
+    g.principal = principal
+
+
+def init_app(app: Flask) -> None:
+    """Authenticate every request that carries a token."""
+    app.before_request(_load_principal)
+
+
+def current_principal() -> Principal:
+    """The caller; 401 when the request carries no token."""
+    principal: Principal | None = g.get("principal")
+    if principal is None:
+        raise MissingToken("This endpoint needs 'Authorization: Bearer <token>'.")
+    return principal
+
+
+def require_role(*roles: Role) -> Principal:
+    """The caller, who must hold one of ``roles``; 403 otherwise."""
+    principal = current_principal()
+    if principal.role not in roles:
+        allowed = ", ".join(role.value for role in roles)
+        raise NotPermitted(f"this needs one of the roles: {allowed}")
+    return principal

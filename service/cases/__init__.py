@@ -1,0 +1,1 @@
+"""Cases: report, work, answer and read problems (DESIGN §4)."""

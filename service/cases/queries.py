@@ -1,0 +1,112 @@
+"""Reads of the case read models, filtered to what the viewer may see."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, false, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from domain.actors import Role
+from projections.case_list import case_list
+from projections.case_timeline import case_timeline
+from service.tokens.store import Principal
+
+c = case_list.c
+
+
+class BadCursor(ValueError):
+    """The cursor was not made by this API (or by another sort order)."""
+
+
+def _encode_cursor(sort: str, value: Any, case_id: str) -> str:
+    raw = json.dumps([sort, value, case_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        kind, value, case_id = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, TypeError) as error:
+        raise BadCursor("cursor is not valid; start again without it") from error
+    if kind != sort:
+        raise BadCursor("cursor belongs to another sort order")
+    return value, str(case_id)
+
+
+def visible_cases(viewer: Principal) -> ColumnElement[bool]:
+    """The SQL condition for the cases ``viewer`` may list."""
+    if viewer.role in (Role.ADMIN, Role.AUDITOR):
+        return true()
+    in_scope = true() if viewer.all_pprs else c.ppr_code.in_(viewer.ppr_codes)
+    if viewer.role in (Role.COMMITTEE, Role.MANAGEMENT):
+        return in_scope
+    if viewer.role is Role.RESIDENT:
+        return and_(in_scope, or_(c.private.is_(false()), c.reporter_id == viewer.principal_id))
+    return and_(in_scope, c.private.is_(false()))
+
+
+def list_cases(engine: Engine, viewer: Principal, args: dict[str, Any]) -> tuple[list[Any], str | None]:
+    """One page of the case list and the cursor of the next page."""
+    conditions = [visible_cases(viewer)]
+    if args.get("ppr"):
+        conditions.append(c.ppr_code == args["ppr"].upper())
+    if args.get("status"):
+        conditions.append(c.status.in_([status.value for status in args["status"]]))
+    if args.get("category"):
+        conditions.append(c.category_code == args["category"].upper())
+    if args.get("block"):
+        conditions.append(c.block == args["block"].upper())
+    if args.get("whose_move"):
+        conditions.append(c.whose_move == args["whose_move"].value)
+    if args.get("mine"):
+        conditions.append(c.reporter_id == viewer.principal_id)
+    if args.get("q"):
+        needle = args["q"].casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(c.title_folded.like(f"%{needle}%", escape="\\"))
+    sort = args.get("sort", "reported")
+    key = c.support_count if sort == "support" else c.reported_at
+    if args.get("cursor"):
+        value, after_id = _decode_cursor(args["cursor"], sort)
+        if sort == "reported":
+            value = datetime.fromisoformat(value)
+        conditions.append(or_(key < value, and_(key == value, c.case_id < after_id)))
+    limit = int(args.get("limit", 20))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(case_list)
+            .where(and_(*conditions))
+            .order_by(key.desc(), c.case_id.desc())
+            .limit(limit + 1)
+        ).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        value = last.support_count if sort == "support" else last.reported_at.isoformat()
+        next_cursor = _encode_cursor(sort, value, last.case_id)
+    return list(rows), next_cursor
+
+
+def case_history(engine: Engine, case_id: str, include_internal: bool) -> list[Any]:
+    """Every projected event of one case, oldest first."""
+    t = case_timeline.c
+    query = select(case_timeline).where(t.case_id == case_id).order_by(t.version)
+    if not include_internal:
+        query = query.where(t.internal.is_(false()))
+    with engine.connect() as conn:
+        return list(conn.execute(query).all())
+
+
+def last_projected_version(engine: Engine, case_id: str) -> int:
+    """The newest version of a case that the timeline has applied."""
+    t = case_timeline.c
+    with engine.connect() as conn:
+        value = conn.execute(
+            select(t.version).where(t.case_id == case_id).order_by(t.version.desc()).limit(1)
+        ).scalar()
+    return int(value or 0)

@@ -1,0 +1,209 @@
+"""The ``k2k`` command line: serve, tokens, demo data, projections, timed case closure."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from domain.actors import Role
+from service.runtime import Runtime
+from service.settings import Settings
+
+ISSUABLE = [role.value for role in Role if role is not Role.SYSTEM]
+
+
+@contextmanager
+def _runtime() -> Iterator[Runtime]:
+    settings = Settings.from_env()
+    runtime = Runtime.from_settings(
+        Settings(**{**settings.__dict__, "background": False})
+    )
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def _demo_tokens_file(settings: Settings) -> Path:
+    return Path(os.environ.get("K2K_DATA_DIR", "var")) / "demo-tokens.json"
+
+
+@click.group()
+def main() -> None:
+    """K2K Co-Manage: co-management of PPR public housing."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="gunicorn processes")
+@click.option("--threads", default=8, show_default=True, type=int, help="threads per process")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the API with gunicorn (embedded mode runs projections in the same process)."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("graceful_timeout", 10)
+
+        def load(self) -> Any:
+            from service import create_app
+
+            return create_app()
+
+    click.echo(f"K2K Co-Manage on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)")
+    Server().run()
+
+
+@main.group()
+def tokens() -> None:
+    """Issue and revoke API tokens."""
+
+
+@tokens.command("create")
+@click.option("--role", required=True, type=click.Choice(ISSUABLE))
+@click.option("--ppr", "pprs", required=True, multiple=True, help="PPR code (repeat), or '*' for all")
+@click.option("--name", required=True, help="Who or what the token is for")
+@click.option("--principal-id", default=None, help="Reuse a person's id (a second device)")
+def create_token(role: str, pprs: tuple[str, ...], name: str, principal_id: str | None) -> None:
+    """Issue a token and print it once (only its hash is stored)."""
+    from service.tokens.store import issue_token
+
+    with _runtime() as runtime:
+        token, principal = issue_token(
+            runtime.engine, role=Role(role), name=name, ppr_codes=list(pprs), principal_id=principal_id
+        )
+    click.echo(token)
+    click.echo(
+        f"# {principal.role.value} {principal.name!r} ({principal.principal_id}) "
+        f"for {', '.join(principal.ppr_codes)}; token id {principal.token_id}",
+        err=True,
+    )
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+def revoke(token_id: str) -> None:
+    """Revoke a token by its id."""
+    from service.tokens.store import revoke_token
+
+    with _runtime() as runtime:
+        if not revoke_token(runtime.engine, token_id):
+            raise click.ClickException(f"no active token {token_id}")
+    click.echo(f"revoked {token_id}")
+
+
+@main.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing (but print the demo tokens) if data exists")
+@click.option("--cases", default=300, show_default=True, type=int)
+def load(if_empty: bool, cases: int) -> None:
+    """Load two PPRs and a year of cases, and print a token per role."""
+    from service.demo import load_demo, store_is_empty
+
+    with _runtime() as runtime:
+        tokens_file = _demo_tokens_file(runtime.settings)
+        if not store_is_empty(runtime):
+            if not if_empty:
+                raise click.ClickException("the store is not empty; demo data goes into an empty store")
+            if tokens_file.exists():
+                click.echo("Demo data is loaded already. Demo tokens:")
+                _print_tokens(json.loads(tokens_file.read_text()))
+            else:
+                click.echo("The store has data; issue tokens with 'k2k tokens create'.")
+            return
+        click.echo(f"Loading demo data ({cases} cases over the past year)...")
+        issued = load_demo(runtime, cases=cases)
+        tokens_file.parent.mkdir(parents=True, exist_ok=True)
+        tokens_file.write_text(json.dumps(issued, indent=2))
+        tokens_file.chmod(0o600)
+    click.echo(f"Demo tokens (kept in {tokens_file}):")
+    _print_tokens(issued)
+
+
+def _print_tokens(issued: dict[str, str]) -> None:
+    width = max(len(name) for name in issued)
+    for name, token in issued.items():
+        click.echo(f"  {name:<{width}}  {token}")
+
+
+@main.group()
+def projections() -> None:
+    """Read models: status, rebuild, run."""
+
+
+@projections.command("status")
+def projection_status() -> None:
+    """Show each projection's position and lag."""
+    with _runtime() as runtime:
+        for status in runtime.runner.status():
+            updated = status.updated_at.isoformat() if status.updated_at else "never"
+            click.echo(
+                f"{status.name:<16} position {status.position:>9}  head {status.head:>9}  "
+                f"lag {status.lag:>7}  updated {updated}"
+            )
+
+
+@projections.command("rebuild")
+@click.argument("name", required=False)
+def rebuild(name: str | None) -> None:
+    """Drop and replay one read model (or all of them) from the start of the log."""
+    with _runtime() as runtime:
+        names = [name] if name else list(runtime.runner.projections)
+        head = runtime.runner.head()
+        for each in names:
+            try:
+                runtime.runner.projection(each)
+            except KeyError as error:
+                raise click.ClickException(str(error.args[0])) from error
+            with click.progressbar(length=head, label=f"rebuilding {each}") as bar:
+                runtime.runner.rebuild(each, progress=bar.update)
+    click.echo("done")
+
+
+@projections.command("run")
+@click.option("--interval", default=0.5, show_default=True, type=float)
+def run_projections(interval: float) -> None:
+    """Keep every read model caught up (a process of its own in production)."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with _runtime() as runtime:
+        click.echo("projections running; Ctrl-C to stop")
+        try:
+            runtime.runner.run_forever(stop, interval)
+        except KeyboardInterrupt:
+            stop.set()
+
+
+@main.group()
+def cases() -> None:
+    """Case maintenance."""
+
+
+@cases.command("autoclose")
+def autoclose() -> None:
+    """Close resolved cases whose dispute window has run out."""
+    from workers.autoclose import close_expired_resolutions
+
+    with _runtime() as runtime:
+        runtime.runner.catch_up()
+        closed = close_expired_resolutions(runtime.app, runtime.engine)
+    click.echo(f"closed {closed} case(s)")

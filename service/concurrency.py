@@ -1,0 +1,31 @@
+"""ETag and If-Match: each case's version is its entity tag."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from werkzeug.exceptions import BadRequest
+
+
+def etag_for(version: int) -> str:
+    """The strong entity tag of an aggregate version."""
+    return f'"{version}"'
+
+
+def expected_version() -> int | None:
+    """The version the client says it is changing (``If-Match``), or None to take the current one."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    value = header.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    value = value.strip('"')
+    if not value.isdigit():
+        raise BadRequest("If-Match must be an ETag from this API, such as \"7\".")
+    return int(value)
+
+
+def with_etag(response: Response, version: int) -> Response:
+    """Set the ETag header."""
+    response.headers["ETag"] = etag_for(version)
+    return response

@@ -1,0 +1,168 @@
+"""The one place where failures become HTTP: RFC 9457 problem details for every error."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+import marshmallow as ma
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import (
+    AlreadyExists,
+    ConcurrentChange,
+    DomainError,
+    IllegalTransition,
+    InvalidValue,
+    NotFound,
+    NotPermitted,
+    VersionMismatch,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://k2k.example/problems/"
+
+#: Domain refusals and the status each one means to an HTTP client.
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    InvalidValue: 422,
+    IllegalTransition: 409,
+    NotPermitted: 403,
+    AlreadyExists: 409,
+    VersionMismatch: 412,
+    ConcurrentChange: 409,
+}
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 9457 problem: what went wrong, and for bad input which field and why."""
+
+    type = ma.fields.String(metadata={"description": "URI naming the kind of problem"})
+    title = ma.fields.String(metadata={"description": "Short summary of the kind of problem"})
+    status = ma.fields.Integer(metadata={"description": "HTTP status code"})
+    detail = ma.fields.String(metadata={"description": "What went wrong this time"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Per-field messages: field name -> list of reasons"},
+    )
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    errors: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Build a problem+json response."""
+    phrase = HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + phrase.lower().replace(" ", "-").replace("'", ""),
+        "title": phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = dict(errors)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """webargs nests messages by location and field; clients want ``{"field": ["reason"]}``."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            # Locations (json, query, form, headers) are not part of a field's name.
+            is_location = not prefix and key in {"json", "query", "form", "headers", "files"}
+            name = "" if is_location else (f"{prefix}.{key}" if prefix else str(key))
+            for field, reasons in flatten_messages(value, name).items():
+                flat.setdefault(field, []).extend(reasons)
+    elif isinstance(messages, list | tuple):
+        if all(isinstance(item, str) for item in messages):
+            flat[prefix or "_body"] = [str(item) for item in messages]
+        else:
+            for item in messages:
+                for field, reasons in flatten_messages(item, prefix).items():
+                    flat.setdefault(field, []).extend(reasons)
+    else:
+        flat[prefix or "_body"] = [str(messages)]
+    return flat
+
+
+def http_exception_to_problem(error: HTTPException) -> Response:
+    """Werkzeug and webargs errors (including request validation) as problems."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    messages = data.get("errors") or data.get("messages")
+    errors = flatten_messages(messages) if messages else None
+    detail = data.get("message") or error.description
+    if status == 422 and errors:
+        detail = "Some fields are missing or invalid: " + ", ".join(sorted(errors))
+    elif status == 400 and errors:
+        detail = "The request body is not valid JSON." if "_body" in errors else detail
+    headers = dict(data.get("headers") or {})
+    return problem(status, detail, errors=errors, headers=headers)
+
+
+def domain_error_to_problem(error: DomainError) -> Response:
+    """A domain refusal as a problem with its mapped status."""
+    for kind in type(error).__mro__:
+        if kind in DOMAIN_STATUS:
+            status = DOMAIN_STATUS[kind]
+            break
+    else:
+        status = 400
+    errors = {error.field: [error.message]} if isinstance(error, InvalidValue) else None
+    return problem(status, str(error), errors=errors)
+
+
+def unexpected_error_to_problem(error: Exception) -> Response:
+    """Anything unforeseen: log it, tell the client nothing internal."""
+    log.exception("unhandled error", exc_info=error)
+    return problem(500, "Something went wrong on our side; nothing was changed by this request.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the problem+json handlers on the Flask app."""
+    app.register_error_handler(HTTPException, http_exception_to_problem)
+    app.register_error_handler(DomainError, domain_error_to_problem)
+    app.register_error_handler(Exception, unexpected_error_to_problem)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request (for example a body that is not JSON, or a bad header)",
+    401: "No valid bearer token",
+    403: "The token's role or PPR scope does not allow this",
+    404: "No such resource, or not visible to this token",
+    409: "Not allowed in the current state, or a conflicting concurrent change",
+    412: "If-Match names a version that is no longer current",
+    422: "Invalid field values (see `errors`)",
+}
+
+
+def documents_errors(blp: Any, *codes: int) -> Callable[[F], F]:
+    """Document problem+json error responses on an endpoint."""
+
+    def decorate(func: F) -> F:
+        for code in codes:
+            func = blp.alt_response(
+                code,
+                schema=ProblemSchema,
+                content_type=PROBLEM_JSON,
+                description=ERROR_DESCRIPTIONS[code],
+            )(func)
+        return func
+
+    return decorate

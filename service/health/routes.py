@@ -1,0 +1,43 @@
+"""``/healthz`` (the process answers) and ``/readyz`` (storage reachable, projection lag)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+from sqlalchemy import text
+
+from service.extensions import runtime
+
+blp = Blueprint("health", __name__)
+
+#: Above this many unprojected events the service reports itself not ready: lists would be stale.
+MAX_READY_LAG = 10_000
+
+
+@blp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """The process is up."""
+    return jsonify(status="ok")
+
+
+@blp.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    """Storage answers and the read models are not far behind the log."""
+    checks: dict[str, Any] = {}
+    ready = True
+    try:
+        with runtime().engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["read_models"] = "ok"
+        statuses = runtime().runner.status()
+        checks["projections"] = {status.name: {"position": status.position, "lag": status.lag} for status in statuses}
+        ready = all(status.lag <= MAX_READY_LAG for status in statuses)
+        checks["event_store"] = "ok"
+    except Exception as error:  # any storage failure means "not ready", with the reason
+        checks["error"] = f"{type(error).__name__}: {error}"
+        ready = False
+    response = jsonify(status="ready" if ready else "not ready", checks=checks)
+    response.status_code = 200 if ready else 503
+    return response

@@ -1,0 +1,150 @@
+"""``Idempotency-Key`` on POST: a repeated request gets the first answer and records nothing new.
+
+The first request with a key reserves it (a row keyed by caller and key) before running; a
+success stores its response; a failure releases the key so the client may correct and retry. A
+repeat with the same key and the same request replays the stored answer; with a different request
+it is refused (422), and while the first is still running it gets 409. Case creation also derives
+the new case's id from the key, so even a crash between recording the event and storing the
+answer cannot create a second case on retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from flask import Flask, Response, g, request
+from sqlalchemy import JSON, Boolean, Column, Integer, LargeBinary, String, Table, delete, select
+from sqlalchemy.exc import IntegrityError
+
+from projections.database import UtcDateTime, metadata
+from service.errors import problem
+from service.extensions import runtime
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+#: A reservation this old belongs to a request that died; a retry may take it over.
+STALE_AFTER = timedelta(minutes=5)
+REPLAYED_HEADERS = ("ETag", "Location", "Content-Type")
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("principal_id", String(64), primary_key=True),
+    Column("key", String(MAX_KEY_LENGTH), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("completed", Boolean, nullable=False),
+    Column("status", Integer),
+    Column("body", LargeBinary),
+    Column("headers", JSON),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+
+def _caller() -> str:
+    principal = g.get("principal")
+    return principal.principal_id if principal else "anonymous"
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.path}\n".encode())
+    digest.update(request.get_data())
+    return digest.hexdigest()
+
+
+def derived_id(purpose: str) -> UUID | None:
+    """A stable id for what this keyed request creates (None without a key)."""
+    key = g.get("idempotency_key")
+    if key is None:
+        return None
+    return uuid5(NAMESPACE_URL, f"k2k:{purpose}:{_caller()}:{key}")
+
+
+def _before() -> Response | None:
+    g.idempotency_key = None
+    if request.method != "POST" or HEADER not in request.headers:
+        return None
+    key = request.headers[HEADER].strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        return problem(
+            400,
+            f"{HEADER} must be 1-{MAX_KEY_LENGTH} characters",
+            errors={HEADER: ["must be 1-255 characters"]},
+        )
+    caller, fingerprint = _caller(), _fingerprint()
+    now = datetime.now(tz=timezone.utc)
+    engine = runtime().engine
+    with engine.begin() as conn:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    idempotency_keys.insert().values(
+                        principal_id=caller,
+                        key=key,
+                        fingerprint=fingerprint,
+                        completed=False,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:
+            row = conn.execute(
+                select(idempotency_keys).where(
+                    idempotency_keys.c.principal_id == caller, idempotency_keys.c.key == key
+                )
+            ).mappings().one()
+            if row["fingerprint"] != fingerprint:
+                return problem(
+                    422,
+                    f"this {HEADER} was used for a different request",
+                    errors={HEADER: ["already used with another method, path or body"]},
+                )
+            if row["completed"]:
+                replay = Response(row["body"], status=row["status"])
+                for name, value in (row["headers"] or {}).items():
+                    replay.headers[name] = value
+                replay.headers["Idempotent-Replayed"] = "true"
+                return replay
+            if row["created_at"] > now - STALE_AFTER:
+                return problem(409, f"a request with this {HEADER} is still being processed")
+            conn.execute(
+                idempotency_keys.update()
+                .where(idempotency_keys.c.principal_id == caller, idempotency_keys.c.key == key)
+                .values(created_at=now)
+            )
+    g.idempotency_key = key
+    return None
+
+
+def _after(response: Response) -> Response:
+    key = g.get("idempotency_key")
+    if key is None:
+        return response
+    where = (idempotency_keys.c.principal_id == _caller()) & (idempotency_keys.c.key == key)
+    with runtime().engine.begin() as conn:
+        if 200 <= response.status_code < 300:
+            conn.execute(
+                idempotency_keys.update()
+                .where(where)
+                .values(
+                    completed=True,
+                    status=response.status_code,
+                    body=response.get_data(),
+                    headers={
+                        name: response.headers[name]
+                        for name in REPLAYED_HEADERS
+                        if name in response.headers
+                    },
+                )
+            )
+        else:
+            conn.execute(delete(idempotency_keys).where(where))
+    g.idempotency_key = None
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install the hooks (after authentication, which they rely on)."""
+    app.before_request(_before)
+    app.after_request(_after)

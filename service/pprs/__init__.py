@@ -1,0 +1,1 @@
+"""PPR schemes: blocks, categories and SLA targets (admin writes, everyone reads)."""
