@@ -54,7 +54,9 @@ class K2K(Application[UUID]):
     """K2K Co-Manage: register PPRs, report and work cases."""
 
     name = "k2k"
-    snapshotting_intervals: ClassVar[dict[type[MutableOrImmutableAggregate[Any]], int]] = {Case: 100}
+    snapshotting_intervals: ClassVar[dict[type[MutableOrImmutableAggregate[Any]], int]] = {
+        Case: 100
+    }
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add the date transcoding to the library's defaults."""
@@ -94,7 +96,9 @@ class K2K(Application[UUID]):
         self, actor: Actor, ppr_code: str, category_code: str, sla: SlaTargets
     ) -> Saved:
         """Change a category's SLA targets."""
-        return self._change_ppr(ppr_code, lambda ppr: ppr.change_sla_targets(actor, category_code, sla))
+        return self._change_ppr(
+            ppr_code, lambda ppr: ppr.change_sla_targets(actor, category_code, sla)
+        )
 
     def change_dispute_window(self, actor: Actor, ppr_code: str, days: int) -> Saved:
         """Change the PPR's dispute window."""
@@ -103,7 +107,7 @@ class K2K(Application[UUID]):
     def get_ppr(self, code: str) -> Ppr:
         """The PPR with this code."""
         try:
-            ppr = self.repository.get(ppr_id(code))
+            ppr: Ppr = self.repository.get(ppr_id(code))
         except AggregateNotFoundError as error:
             raise NotFound(f"no PPR with code {code!r}") from error
         assert isinstance(ppr, Ppr)
@@ -161,7 +165,7 @@ class K2K(Application[UUID]):
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
         """The case (optionally as it was at an earlier version)."""
         try:
-            case = self.repository.get(case_id, version=version)
+            case: Case = self.repository.get(case_id, version=version)
         except AggregateNotFoundError as error:
             raise NotFound(f"no case {case_id}") from error
         if not isinstance(case, Case):
@@ -169,8 +173,13 @@ class K2K(Application[UUID]):
         return case
 
     def acknowledge_case(
-        self, actor: Actor, case_id: UUID, *, note: str | None = None,
-        occurred_at: datetime | None = None, expected_version: int | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        note: str | None = None,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
     ) -> Saved:
         """Management acknowledges a reported case."""
         return self._change_case(
@@ -178,8 +187,14 @@ class K2K(Application[UUID]):
         )
 
     def recategorise_case(
-        self, actor: Actor, case_id: UUID, *, category_code: str, reason: str | None = None,
-        occurred_at: datetime | None = None, expected_version: int | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        category_code: str,
+        reason: str | None = None,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
     ) -> Saved:
         """Move a case to another category of its PPR."""
 
@@ -190,18 +205,32 @@ class K2K(Application[UUID]):
         return self._change_case(case_id, expected_version, change)
 
     def assign_case(
-        self, actor: Actor, case_id: UUID, *, to: Party, assignee: str | None = None,
-        note: str | None = None, occurred_at: datetime | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        to: Party,
+        assignee: str | None = None,
+        note: str | None = None,
+        occurred_at: datetime | None = None,
         expected_version: int | None = None,
     ) -> Saved:
         """Assign the work on a case."""
         return self._change_case(
-            case_id, expected_version, lambda case: case.assign(actor, to, assignee, note, occurred_at)
+            case_id,
+            expected_version,
+            lambda case: case.assign(actor, to, assignee, note, occurred_at),
         )
 
     def respond_to_case(
-        self, actor: Actor, case_id: UUID, *, message: str, commitment_date: date | None = None,
-        occurred_at: datetime | None = None, expected_version: int | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        message: str,
+        commitment_date: date | None = None,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
     ) -> Saved:
         """Management's public response, optionally with a commitment date."""
         return self._change_case(
@@ -211,7 +240,12 @@ class K2K(Application[UUID]):
         )
 
     def resolve_case(
-        self, actor: Actor, case_id: UUID, *, note: str, occurred_at: datetime | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        note: str,
+        occurred_at: datetime | None = None,
         expected_version: int | None = None,
     ) -> Saved:
         """Claim a case fixed."""
@@ -220,16 +254,29 @@ class K2K(Application[UUID]):
         )
 
     def confirm_resolution(
-        self, actor: Actor, case_id: UUID, *, rating: int, comment: str | None = None,
-        occurred_at: datetime | None = None, expected_version: int | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        rating: int,
+        comment: str | None = None,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
     ) -> Saved:
         """The reporter confirms the fix."""
         return self._change_case(
-            case_id, expected_version, lambda case: case.confirm(actor, rating, comment, occurred_at)
+            case_id,
+            expected_version,
+            lambda case: case.confirm(actor, rating, comment, occurred_at),
         )
 
     def dispute_resolution(
-        self, actor: Actor, case_id: UUID, *, reason: str, occurred_at: datetime | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        reason: str,
+        occurred_at: datetime | None = None,
         expected_version: int | None = None,
     ) -> Saved:
         """The reporter disputes the fix; the case reopens."""
@@ -241,7 +288,11 @@ class K2K(Application[UUID]):
         return self._change_case(case_id, expected_version, change)
 
     def close_case(
-        self, actor: Actor, case_id: UUID, *, occurred_at: datetime | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        occurred_at: datetime | None = None,
         expected_version: int | None = None,
     ) -> Saved:
         """Close a resolved case after its dispute window."""
@@ -253,7 +304,12 @@ class K2K(Application[UUID]):
         return self._change_case(case_id, expected_version, change)
 
     def decide_no_further_action(
-        self, actor: Actor, case_id: UUID, *, reason: str, occurred_at: datetime | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        reason: str,
+        occurred_at: datetime | None = None,
         expected_version: int | None = None,
     ) -> Saved:
         """End a case without a fix, with a reason."""
@@ -264,8 +320,13 @@ class K2K(Application[UUID]):
         )
 
     def mark_duplicate(
-        self, actor: Actor, case_id: UUID, *, duplicate_of: UUID,
-        occurred_at: datetime | None = None, expected_version: int | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        duplicate_of: UUID,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
     ) -> Saved:
         """Mark a case as a duplicate of another case in the same PPR."""
 
@@ -279,8 +340,13 @@ class K2K(Application[UUID]):
         return self._change_case(case_id, expected_version, change)
 
     def withdraw_case(
-        self, actor: Actor, case_id: UUID, *, reason: str | None = None,
-        occurred_at: datetime | None = None, expected_version: int | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        reason: str | None = None,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
     ) -> Saved:
         """The reporter withdraws the case."""
         return self._change_case(
@@ -288,8 +354,14 @@ class K2K(Application[UUID]):
         )
 
     def comment_on_case(
-        self, actor: Actor, case_id: UUID, *, text: str, internal: bool = False,
-        occurred_at: datetime | None = None, expected_version: int | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        text: str,
+        internal: bool = False,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
     ) -> Saved:
         """Add a comment; retried on a concurrent change because a comment never depends on state."""
         return self._change_case(
@@ -300,12 +372,19 @@ class K2K(Application[UUID]):
         )
 
     def support_case(
-        self, actor: Actor, case_id: UUID, *, occurred_at: datetime | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        occurred_at: datetime | None = None,
         expected_version: int | None = None,
     ) -> Saved:
         """A resident supports a case; retried on a concurrent change (the rules are re-checked)."""
         return self._change_case(
-            case_id, expected_version, lambda case: case.support(actor, occurred_at), safe_to_retry=True
+            case_id,
+            expected_version,
+            lambda case: case.support(actor, occurred_at),
+            safe_to_retry=True,
         )
 
     def _change_case(
@@ -337,4 +416,6 @@ class K2K(Application[UUID]):
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
                 continue
             return Saved(case.id, case.version)
-        raise ConcurrentChange(f"case {case_id} was changed at the same time; reload it and try again")
+        raise ConcurrentChange(
+            f"case {case_id} was changed at the same time; reload it and try again"
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -26,7 +26,7 @@ TEXT_MAX = 4000
 FUTURE_TOLERANCE = timedelta(minutes=2)
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Where a case stands (DESIGN §4)."""
 
     REPORTED = "reported"
@@ -48,7 +48,7 @@ IN_WORK = frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED})
 UNRESOLVED = frozenset({Status.REPORTED}) | IN_WORK
 
 
-class Party(str, Enum):
+class Party(StrEnum):
     """Who holds the next move on a case."""
 
     MANAGEMENT = "management"
@@ -61,7 +61,7 @@ class Party(str, Enum):
 ASSIGNABLE = frozenset({Party.MANAGEMENT, Party.COMMITTEE, Party.CONTRACTOR})
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     """How the report reached us."""
 
     APP = "app"
@@ -75,7 +75,9 @@ class Channel(str, Enum):
 
 CASE_WORKERS = frozenset({Role.MANAGEMENT, Role.COMMITTEE, Role.ADMIN})
 MANAGERS = frozenset({Role.MANAGEMENT, Role.ADMIN})
-REPORTERS = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MANAGEMENT, Role.ADMIN, Role.INTEGRATION})
+REPORTERS = frozenset(
+    {Role.RESIDENT, Role.COMMITTEE, Role.MANAGEMENT, Role.ADMIN, Role.INTEGRATION}
+)
 COMMENTERS = REPORTERS
 INTERNAL_COMMENTERS = CASE_WORKERS | {Role.SYSTEM}
 #: Who may record a resident's confirmation or dispute on their behalf (given in person or on paper).
@@ -137,7 +139,8 @@ def _when(actor: Actor, occurred_at: datetime | None, not_before: datetime | Non
         raise InvalidValue("occurred_at", "must not be in the future")
     if not_before is not None and when < not_before:
         raise InvalidValue(
-            "occurred_at", f"must not be before the case's previous event ({not_before.isoformat()})"
+            "occurred_at",
+            f"must not be before the case's previous event ({not_before.isoformat()})",
         )
     return when
 
@@ -275,7 +278,9 @@ class Case(K2KAggregate):
 
     # -- management and committee work --------------------------------------------------------
 
-    def acknowledge(self, actor: Actor, note: str | None = None, occurred_at: datetime | None = None) -> None:
+    def acknowledge(
+        self, actor: Actor, note: str | None = None, occurred_at: datetime | None = None
+    ) -> None:
         """Management confirms it has seen the case and will act."""
         _require(actor, MANAGERS, "acknowledge a case")
         self._require_status(frozenset({Status.REPORTED}), "acknowledge")
@@ -286,12 +291,22 @@ class Case(K2KAggregate):
 
     @event("Acknowledged")
     def _acknowledge(
-        self, note: str | None, actor_id: str, actor_role: str, occurred_at: datetime, status: str, whose_move: str | None
+        self,
+        note: str | None,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        status: str,
+        whose_move: str | None,
     ) -> None:
         self._record(occurred_at, status, whose_move)
 
     def recategorise(
-        self, actor: Actor, category_code: str, reason: str | None = None, occurred_at: datetime | None = None
+        self,
+        actor: Actor,
+        category_code: str,
+        reason: str | None = None,
+        occurred_at: datetime | None = None,
     ) -> None:
         """Move the case to another category (the PPR's categories are checked by the application)."""
         _require(actor, CASE_WORKERS, "recategorise a case")
@@ -402,7 +417,13 @@ class Case(K2KAggregate):
 
     @event("Resolved")
     def _resolve(
-        self, note: str, actor_id: str, actor_role: str, occurred_at: datetime, status: str, whose_move: str | None
+        self,
+        note: str,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        status: str,
+        whose_move: str | None,
     ) -> None:
         self.resolved_at = occurred_at
         self._record(occurred_at, status, whose_move)
@@ -447,7 +468,11 @@ class Case(K2KAggregate):
         self._record(occurred_at, status, whose_move)
 
     def dispute(
-        self, actor: Actor, reason: str, dispute_window_days: int, occurred_at: datetime | None = None
+        self,
+        actor: Actor,
+        reason: str,
+        dispute_window_days: int,
+        occurred_at: datetime | None = None,
     ) -> None:
         """The reporter says the fix did not work; the case reopens and goes back to management."""
         self._require_reporter_or_proxy(actor, "dispute a fix")
@@ -460,12 +485,20 @@ class Case(K2KAggregate):
 
     @event("ResolutionDisputed")
     def _dispute(
-        self, reason: str, actor_id: str, actor_role: str, occurred_at: datetime, status: str, whose_move: str | None
+        self,
+        reason: str,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        status: str,
+        whose_move: str | None,
     ) -> None:
         self.reopen_count += 1
         self._record(occurred_at, status, whose_move)
 
-    def close(self, actor: Actor, dispute_window_days: int, occurred_at: datetime | None = None) -> None:
+    def close(
+        self, actor: Actor, dispute_window_days: int, occurred_at: datetime | None = None
+    ) -> None:
         """Close a resolved case whose dispute window ran out without a dispute."""
         _require(actor, CASE_WORKERS | {Role.SYSTEM}, "close a case")
         self._require_status(frozenset({Status.RESOLVED}), "close")
@@ -479,13 +512,21 @@ class Case(K2KAggregate):
 
     @event("Closed")
     def _close(
-        self, reason: str, actor_id: str, actor_role: str, occurred_at: datetime, status: str, whose_move: str | None
+        self,
+        reason: str,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        status: str,
+        whose_move: str | None,
     ) -> None:
         self._record(occurred_at, status, whose_move)
 
     # -- other outcomes ----------------------------------------------------------------------
 
-    def decide_no_further_action(self, actor: Actor, reason: str, occurred_at: datetime | None = None) -> None:
+    def decide_no_further_action(
+        self, actor: Actor, reason: str, occurred_at: datetime | None = None
+    ) -> None:
         """End the case without a fix, saying why (not our responsibility, cannot be done, ...)."""
         _require(actor, CASE_WORKERS, "close a case without action")
         self._require_status(UNRESOLVED, "close without action")
@@ -496,7 +537,13 @@ class Case(K2KAggregate):
 
     @event("NoFurtherActionDecided")
     def _decide_no_further_action(
-        self, reason: str, actor_id: str, actor_role: str, occurred_at: datetime, status: str, whose_move: str | None
+        self,
+        reason: str,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        status: str,
+        whose_move: str | None,
     ) -> None:
         self._record(occurred_at, status, whose_move)
 
@@ -521,12 +568,20 @@ class Case(K2KAggregate):
 
     @event("MarkedDuplicate")
     def _mark_duplicate(
-        self, duplicate_of: str, actor_id: str, actor_role: str, occurred_at: datetime, status: str, whose_move: str | None
+        self,
+        duplicate_of: str,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        status: str,
+        whose_move: str | None,
     ) -> None:
         self.duplicate_of = duplicate_of
         self._record(occurred_at, status, whose_move)
 
-    def withdraw(self, actor: Actor, reason: str | None = None, occurred_at: datetime | None = None) -> None:
+    def withdraw(
+        self, actor: Actor, reason: str | None = None, occurred_at: datetime | None = None
+    ) -> None:
         """The reporter takes the report back."""
         if not (self.is_reporter(actor) or actor.role is Role.ADMIN):
             raise NotPermitted("only the reporter may withdraw a case")
@@ -538,7 +593,13 @@ class Case(K2KAggregate):
 
     @event("Withdrawn")
     def _withdraw(
-        self, reason: str | None, actor_id: str, actor_role: str, occurred_at: datetime, status: str, whose_move: str | None
+        self,
+        reason: str | None,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        status: str,
+        whose_move: str | None,
     ) -> None:
         self._record(occurred_at, status, whose_move)
 
@@ -552,7 +613,9 @@ class Case(K2KAggregate):
         if internal and actor.role not in INTERNAL_COMMENTERS:
             raise NotPermitted("only committee and management may add internal notes")
         self._add_comment(
-            text=_required_text("text", text), internal=internal, **self._unchanged(actor, occurred_at)
+            text=_required_text("text", text),
+            internal=internal,
+            **self._unchanged(actor, occurred_at),
         )
 
     @event("CommentAdded")
@@ -582,7 +645,12 @@ class Case(K2KAggregate):
 
     @event("Supported")
     def _support(
-        self, actor_id: str, actor_role: str, occurred_at: datetime, status: str, whose_move: str | None
+        self,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        status: str,
+        whose_move: str | None,
     ) -> None:
         self.supporter_ids.append(actor_id)
         self._record(occurred_at, status, whose_move)

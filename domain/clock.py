@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
 
 
 def wall_clock() -> datetime:
     """The current time in UTC."""
-    return datetime.now(tz=timezone.utc)
+    return datetime.now(tz=UTC)
 
 
 _current_clock: ContextVar[Clock] = ContextVar("k2k_clock", default=wall_clock)
@@ -41,5 +41,5 @@ def clock_set_to(clock: Clock) -> Iterator[None]:
 def as_utc(value: datetime) -> datetime:
     """Normalise a datetime to UTC; a naive value is taken to be UTC already."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)

@@ -60,7 +60,9 @@ def validate_code(field: str, code: str) -> str:
     """Codes are short upper-case identifiers that appear in URLs and exports."""
     normalised = code.strip().upper()
     if not CODE_PATTERN.match(normalised):
-        raise InvalidValue(field, "use 1-32 letters, digits, '-' or '_', starting with a letter or digit")
+        raise InvalidValue(
+            field, "use 1-32 letters, digits, '-' or '_', starting with a letter or digit"
+        )
     return normalised
 
 
@@ -113,7 +115,9 @@ class Ppr(K2KAggregate):
             raise AlreadyExists(f"block {code} exists already in {self.code}")
         if not 1 <= floors <= 100:
             raise InvalidValue("floors", "must be between 1 and 100")
-        self._add_block(code, validate_name("name", name), floors, actor.principal_id, actor.role.value)
+        self._add_block(
+            code, validate_name("name", name), floors, actor.principal_id, actor.role.value
+        )
 
     @event("BlockAdded")
     def _add_block(self, code: str, name: str, floors: int, actor_id: str, actor_role: str) -> None:

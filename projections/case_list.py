@@ -75,7 +75,8 @@ class CaseListProjection(Projection):
             return
         fields = vars(event)
         case_id = str(event.originator_id)
-        if isinstance(event, Case.Reported):
+        kind = type(event).__name__
+        if kind == "Reported":
             conn.execute(
                 case_list.insert().values(
                     case_id=case_id,
@@ -108,7 +109,6 @@ class CaseListProjection(Projection):
             "updated_at": fields["occurred_at"],
             "version": event.originator_version,
         }
-        kind = type(event).__name__
         row = case_list.c
         if kind == "Supported":
             values["support_count"] = row.support_count + 1

@@ -15,7 +15,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from eventsourcing.application import Application
@@ -109,14 +109,16 @@ class ProjectionRunner:
 
     def head(self) -> int:
         """The last notification id in the log (0 for an empty log)."""
-        return self.app.recorder.max_notification_id() or 0  # type: ignore[attr-defined,no-any-return]
+        return self.app.recorder.max_notification_id() or 0
 
     def ensure_tracking(self, conn: Connection, name: str) -> int:
         """The projection's position, creating its tracking row at 0 the first time."""
         position = conn.execute(select(tracking.c.position).where(tracking.c.name == name)).scalar()
         if position is None:
             insert_statement: Any = (
-                pg_insert(tracking) if conn.dialect.name == "postgresql" else sqlite_insert(tracking)
+                pg_insert(tracking)
+                if conn.dialect.name == "postgresql"
+                else sqlite_insert(tracking)
             )
             conn.execute(
                 insert_statement.values(name=name, position=0).on_conflict_do_nothing(
@@ -145,34 +147,41 @@ class ProjectionRunner:
         ]
 
     def process_batch(self, name: str) -> int:
-        """Apply the next batch of events to one projection; returns how many were read."""
-        projection = self.projection(name)
-        start = self.position(name)
-        notifications: Sequence[Notification] = self.app.recorder.select_notifications(  # type: ignore[attr-defined]
-            start=start, limit=self.batch_size, inclusive_of_start=False
-        )
-        if not notifications:
-            return 0
-        last = notifications[-1].id
-        try:
-            with self.engine.begin() as conn:
-                moved = conn.execute(
-                    update(tracking)
-                    .where(tracking.c.name == name, tracking.c.position == start)
-                    .values(position=last, updated_at=datetime.now(tz=timezone.utc))
-                )
-                if moved.rowcount != 1:
-                    raise PositionMoved
-                projection.start_batch()
-                for notification in notifications:
-                    event = self.app.mapper.to_domain_event(notification)
-                    projection.apply(conn, event, notification.id)
-        except PositionMoved:
-            log.debug("projection %s: batch after %s applied by another runner", name, start)
-            return 0
-        return len(notifications)
+        """Apply the next batch of events to one projection; returns how many were applied.
 
-    def catch_up(self, name: str | None = None, progress: Callable[[int], None] | None = None) -> int:
+        Returns 0 only at the head of the log: when another runner applied the batch first, this
+        one reads the new position and tries the batch after it.
+        """
+        projection = self.projection(name)
+        while True:
+            start = self.position(name)
+            notifications: Sequence[Notification] = self.app.recorder.select_notifications(
+                start=start, limit=self.batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                return 0
+            last = notifications[-1].id
+            try:
+                with self.engine.begin() as conn:
+                    moved = conn.execute(
+                        update(tracking)
+                        .where(tracking.c.name == name, tracking.c.position == start)
+                        .values(position=last, updated_at=datetime.now(tz=UTC))
+                    )
+                    if moved.rowcount != 1:
+                        raise PositionMoved
+                    projection.start_batch()
+                    for notification in notifications:
+                        event = self.app.mapper.to_domain_event(notification)
+                        projection.apply(conn, event, notification.id)
+            except PositionMoved:
+                log.debug("projection %s: batch after %s applied by another runner", name, start)
+                continue
+            return len(notifications)
+
+    def catch_up(
+        self, name: str | None = None, progress: Callable[[int], None] | None = None
+    ) -> int:
         """Apply events until the projection (or every projection) reaches the head."""
         names = [name] if name else list(self.projections)
         total = 0
@@ -190,6 +199,10 @@ class ProjectionRunner:
         """Drop the projection's tables, recreate them empty and replay the whole log."""
         projection = self.projection(name)
         with self.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                # pysqlite runs DDL outside any transaction unless one is open: without this a
+                # failure after the drop leaves empty tables behind a position at the head.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             for table in reversed(projection.tables):
                 table.drop(conn, checkfirst=True)
             for table in projection.tables:
@@ -198,7 +211,7 @@ class ProjectionRunner:
             conn.execute(
                 update(tracking)
                 .where(tracking.c.name == name)
-                .values(position=0, updated_at=datetime.now(tz=timezone.utc))
+                .values(position=0, updated_at=datetime.now(tz=UTC))
             )
         return self.catch_up(name, progress)
 

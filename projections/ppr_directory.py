@@ -32,20 +32,21 @@ class PprDirectoryProjection(Projection):
 
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
         """Copy the PPR's configuration into its row."""
-        if isinstance(event, Ppr.Registered):
+        if not isinstance(event, Ppr.Event):
+            return
+        fields = vars(event)
+        if type(event).__name__ == "Registered":
             conn.execute(
                 pprs.insert().values(
-                    code=event.code,  # type: ignore[attr-defined]
+                    code=fields["code"],
                     id=str(event.originator_id),
-                    name=event.name,  # type: ignore[attr-defined]
-                    dispute_window_days=event.dispute_window_days,  # type: ignore[attr-defined]
+                    name=fields["name"],
+                    dispute_window_days=fields["dispute_window_days"],
                     blocks={},
                     categories={},
                     version=event.originator_version,
                 )
             )
-            return
-        if not isinstance(event, Ppr.Event):
             return
         row = (
             conn.execute(select(pprs).where(pprs.c.id == str(event.originator_id))).mappings().one()
@@ -53,7 +54,6 @@ class PprDirectoryProjection(Projection):
         blocks = dict(row["blocks"])
         categories = {code: dict(value) for code, value in row["categories"].items()}
         values: dict[str, Any] = {"version": event.originator_version}
-        fields = vars(event)
         if type(event).__name__ == "BlockAdded":
             blocks[fields["code"]] = {
                 "code": fields["code"],

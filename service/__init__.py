@@ -43,15 +43,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 "housing. Errors are application/problem+json (RFC 9457). Authenticate with "
                 "'Authorization: Bearer <token>'.",
             },
-            "components": {
-                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
-            },
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearerAuth": []}],
         },
     )
     app.config.update({key: value for key, value in config.items() if not key.startswith("K2K_")})
 
-    settings = Settings.from_env({**os.environ, **{k: str(v) for k, v in config.items() if k.startswith("K2K_")}})
+    settings = Settings.from_env(
+        {**os.environ, **{k: str(v) for k, v in config.items() if k.startswith("K2K_")}}
+    )
     runtime = Runtime.from_settings(settings)
     app.extensions["k2k"] = runtime
 

@@ -21,9 +21,7 @@ ISSUABLE = [role.value for role in Role if role is not Role.SYSTEM]
 @contextmanager
 def _runtime() -> Iterator[Runtime]:
     settings = Settings.from_env()
-    runtime = Runtime.from_settings(
-        Settings(**{**settings.__dict__, "background": False})
-    )
+    runtime = Runtime.from_settings(Settings(**{**settings.__dict__, "background": False}))
     try:
         yield runtime
     finally:
@@ -62,7 +60,9 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
             return create_app()
 
-    click.echo(f"K2K Co-Manage on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)")
+    click.echo(
+        f"K2K Co-Manage on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)"
+    )
     Server().run()
 
 
@@ -73,7 +73,9 @@ def tokens() -> None:
 
 @tokens.command("create")
 @click.option("--role", required=True, type=click.Choice(ISSUABLE))
-@click.option("--ppr", "pprs", required=True, multiple=True, help="PPR code (repeat), or '*' for all")
+@click.option(
+    "--ppr", "pprs", required=True, multiple=True, help="PPR code (repeat), or '*' for all"
+)
 @click.option("--name", required=True, help="Who or what the token is for")
 @click.option("--principal-id", default=None, help="Reuse a person's id (a second device)")
 def create_token(role: str, pprs: tuple[str, ...], name: str, principal_id: str | None) -> None:
@@ -82,7 +84,11 @@ def create_token(role: str, pprs: tuple[str, ...], name: str, principal_id: str 
 
     with _runtime() as runtime:
         token, principal = issue_token(
-            runtime.engine, role=Role(role), name=name, ppr_codes=list(pprs), principal_id=principal_id
+            runtime.engine,
+            role=Role(role),
+            name=name,
+            ppr_codes=list(pprs),
+            principal_id=principal_id,
         )
     click.echo(token)
     click.echo(
@@ -110,7 +116,9 @@ def demo() -> None:
 
 
 @demo.command("load")
-@click.option("--if-empty", is_flag=True, help="Do nothing (but print the demo tokens) if data exists")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (but print the demo tokens) if data exists"
+)
 @click.option("--cases", default=300, show_default=True, type=int)
 def load(if_empty: bool, cases: int) -> None:
     """Load two PPRs and a year of cases, and print a token per role."""
@@ -120,7 +128,9 @@ def load(if_empty: bool, cases: int) -> None:
         tokens_file = _demo_tokens_file(runtime.settings)
         if not store_is_empty(runtime):
             if not if_empty:
-                raise click.ClickException("the store is not empty; demo data goes into an empty store")
+                raise click.ClickException(
+                    "the store is not empty; demo data goes into an empty store"
+                )
             if tokens_file.exists():
                 click.echo("Demo data is loaded already. Demo tokens:")
                 _print_tokens(json.loads(tokens_file.read_text()))

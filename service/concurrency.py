@@ -21,7 +21,7 @@ def expected_version() -> int | None:
         value = value[2:]
     value = value.strip('"')
     if not value.isdigit():
-        raise BadRequest("If-Match must be an ETag from this API, such as \"7\".")
+        raise BadRequest('If-Match must be an ETag from this API, such as "7".')
     return int(value)
 
 

@@ -11,7 +11,7 @@ answer cannot create a second case on retry.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from flask import Flask, Response, g, request
@@ -74,7 +74,7 @@ def _before() -> Response | None:
             errors={HEADER: ["must be 1-255 characters"]},
         )
     caller, fingerprint = _caller(), _fingerprint()
-    now = datetime.now(tz=timezone.utc)
+    now = datetime.now(tz=UTC)
     engine = runtime().engine
     with engine.begin() as conn:
         try:
@@ -89,11 +89,15 @@ def _before() -> Response | None:
                     )
                 )
         except IntegrityError:
-            row = conn.execute(
-                select(idempotency_keys).where(
-                    idempotency_keys.c.principal_id == caller, idempotency_keys.c.key == key
+            row = (
+                conn.execute(
+                    select(idempotency_keys).where(
+                        idempotency_keys.c.principal_id == caller, idempotency_keys.c.key == key
+                    )
                 )
-            ).mappings().one()
+                .mappings()
+                .one()
+            )
             if row["fingerprint"] != fingerprint:
                 return problem(
                     422,

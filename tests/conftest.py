@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+@functools.cache
 def _postgres_unavailable_reason() -> str | None:
     try:
         import psycopg
@@ -28,18 +30,13 @@ def _postgres_unavailable_reason() -> str | None:
         return f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable: {error}"
 
 
-_PG_REASON: str | None | bool = False
-
-
 def require_postgres() -> None:
     """Skip on a laptop without PostgreSQL; fail under CI=true."""
-    global _PG_REASON
-    if _PG_REASON is False:
-        _PG_REASON = _postgres_unavailable_reason()
-    if _PG_REASON:
+    reason = _postgres_unavailable_reason()
+    if reason:
         if IN_CI:
-            pytest.fail(f"CI=true but {_PG_REASON}")
-        pytest.skip(str(_PG_REASON))
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
 
 
 def _base_url(url: str) -> str:

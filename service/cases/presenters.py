@@ -11,7 +11,9 @@ from service.cases.visibility import Redactor, sees_internal
 from service.tokens.store import Principal
 
 
-def _location(redactor: Redactor, block: str, floor: str | None, unit: str | None, area: str | None) -> dict[str, Any]:
+def _location(
+    redactor: Redactor, block: str, floor: str | None, unit: str | None, area: str | None
+) -> dict[str, Any]:
     return {
         "block": block,
         "floor": floor,

@@ -50,7 +50,9 @@ def visible_cases(viewer: Principal) -> ColumnElement[bool]:
     return and_(in_scope, c.private.is_(false()))
 
 
-def list_cases(engine: Engine, viewer: Principal, args: dict[str, Any]) -> tuple[list[Any], str | None]:
+def list_cases(
+    engine: Engine, viewer: Principal, args: dict[str, Any]
+) -> tuple[list[Any], str | None]:
     """One page of the case list and the cursor of the next page."""
     conditions = [visible_cases(viewer)]
     if args.get("ppr"):

@@ -68,7 +68,10 @@ class Cases(MethodView):
         except BadCursor as error:
             return problem(400, str(error), errors={"cursor": [str(error)]})
         key = runtime().settings.pseudonym_key
-        return {"items": [present_summary(row, viewer, key) for row in rows], "next_cursor": next_cursor}
+        return {
+            "items": [present_summary(row, viewer, key) for row in rows],
+            "next_cursor": next_cursor,
+        }
 
     @blp.arguments(schemas.CaseReportSchema)
     @blp.response(201, schemas.CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
@@ -155,37 +158,97 @@ class Command:
 
 
 COMMANDS = (
-    Command("acknowledge", schemas.AcknowledgeSchema, "acknowledge_case",
-            "Acknowledge a reported case", "Management only. The case becomes acknowledged."),
-    Command("recategorise", schemas.RecategoriseSchema, "recategorise_case",
-            "Move a case to another category", "Committee or management."),
-    Command("assign", schemas.AssignSchema, "assign_case",
-            "Assign the work on a case",
-            "Committee or management; the case must be acknowledged. It becomes the assignee's move."),
-    Command("respond", schemas.RespondSchema, "respond_to_case",
-            "Respond publicly for management", "Management only; optionally with a commitment date."),
-    Command("resolve", schemas.ResolveSchema, "resolve_case",
-            "Claim a case fixed", "Committee or management. The reporter then confirms or disputes."),
-    Command("confirm", schemas.ConfirmSchema, "confirm_resolution",
-            "Confirm the fix (resident-verified)",
-            "The reporter, or the committee on their behalf, with a 1-5 rating. The case closes."),
-    Command("dispute", schemas.DisputeSchema, "dispute_resolution",
-            "Dispute the fix",
-            "The reporter (or the committee for them) within the PPR's dispute window; the case reopens."),
-    Command("close", schemas.CloseSchema, "close_case",
-            "Close a resolved case after its dispute window",
-            "Committee or management; refused while the reporter may still dispute."),
-    Command("no-further-action", schemas.ReasonSchema, "decide_no_further_action",
-            "End a case without a fix", "Committee or management, with a reason."),
-    Command("mark-duplicate", schemas.MarkDuplicateSchema, "mark_duplicate",
-            "Mark a case as a duplicate", "Committee or management; the original must be in the same PPR."),
-    Command("withdraw", schemas.WithdrawSchema, "withdraw_case",
-            "Withdraw a case", "The reporter only, before it is resolved."),
-    Command("comment", schemas.CommentSchema, "comment_on_case",
-            "Comment on a case",
-            "Anyone who can see the case except auditors; internal notes are committee and management only."),
-    Command("support", schemas.SupportSchema, "support_case",
-            "Support a case (\"me too\")", "Residents other than the reporter, once each."),
+    Command(
+        "acknowledge",
+        schemas.AcknowledgeSchema,
+        "acknowledge_case",
+        "Acknowledge a reported case",
+        "Management only. The case becomes acknowledged.",
+    ),
+    Command(
+        "recategorise",
+        schemas.RecategoriseSchema,
+        "recategorise_case",
+        "Move a case to another category",
+        "Committee or management.",
+    ),
+    Command(
+        "assign",
+        schemas.AssignSchema,
+        "assign_case",
+        "Assign the work on a case",
+        "Committee or management; the case must be acknowledged. It becomes the assignee's move.",
+    ),
+    Command(
+        "respond",
+        schemas.RespondSchema,
+        "respond_to_case",
+        "Respond publicly for management",
+        "Management only; optionally with a commitment date.",
+    ),
+    Command(
+        "resolve",
+        schemas.ResolveSchema,
+        "resolve_case",
+        "Claim a case fixed",
+        "Committee or management. The reporter then confirms or disputes.",
+    ),
+    Command(
+        "confirm",
+        schemas.ConfirmSchema,
+        "confirm_resolution",
+        "Confirm the fix (resident-verified)",
+        "The reporter, or the committee on their behalf, with a 1-5 rating. The case closes.",
+    ),
+    Command(
+        "dispute",
+        schemas.DisputeSchema,
+        "dispute_resolution",
+        "Dispute the fix",
+        "The reporter (or the committee for them) within the PPR's dispute window; the case reopens.",
+    ),
+    Command(
+        "close",
+        schemas.CloseSchema,
+        "close_case",
+        "Close a resolved case after its dispute window",
+        "Committee or management; refused while the reporter may still dispute.",
+    ),
+    Command(
+        "no-further-action",
+        schemas.ReasonSchema,
+        "decide_no_further_action",
+        "End a case without a fix",
+        "Committee or management, with a reason.",
+    ),
+    Command(
+        "mark-duplicate",
+        schemas.MarkDuplicateSchema,
+        "mark_duplicate",
+        "Mark a case as a duplicate",
+        "Committee or management; the original must be in the same PPR.",
+    ),
+    Command(
+        "withdraw",
+        schemas.WithdrawSchema,
+        "withdraw_case",
+        "Withdraw a case",
+        "The reporter only, before it is resolved.",
+    ),
+    Command(
+        "comment",
+        schemas.CommentSchema,
+        "comment_on_case",
+        "Comment on a case",
+        "Anyone who can see the case except auditors; internal notes are committee and management only.",
+    ),
+    Command(
+        "support",
+        schemas.SupportSchema,
+        "support_case",
+        'Support a case ("me too")',
+        "Residents other than the reporter, once each.",
+    ),
 )
 
 
@@ -209,9 +272,19 @@ def _command_view(command: Command) -> Callable[..., Response]:
 for _command in COMMANDS:
     _view = _command_view(_command)
     _view = documents_errors(blp, 400, 401, 403, 404, 409, 412, 422)(_view)
-    _view = blp.response(200, schemas.CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})(_view)
+    _view = blp.response(200, schemas.CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})(
+        _view
+    )
     _view = blp.arguments(_command.schema)(_view)
-    _view = blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": False,
-                                 "schema": {"type": "string"},
-                                 "description": "The case's ETag; a stale one is refused with 412"}])(_view)
+    _view = blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "If-Match",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "The case's ETag; a stale one is refused with 412",
+            }
+        ]
+    )(_view)
     blp.route(f"/<uuid:case_id>/{_command.path}", methods=["POST"])(_view)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from domain.case import TEXT_MAX, TITLE_MAX, Channel, Party, Status
-
-UTC = timezone.utc
 
 
 def _backfill_field() -> fields.AwareDateTime:
@@ -243,7 +241,9 @@ class CaseQueryArgsSchema(ma.Schema):
     category = fields.String()
     block = fields.String()
     whose_move = fields.Enum(Party, by_value=True)
-    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Words in the title"})
+    q = fields.String(
+        validate=validate.Length(min=1, max=100), metadata={"description": "Words in the title"}
+    )
     mine = fields.Boolean(load_default=False, metadata={"description": "Only cases I reported"})
     sort = fields.String(
         load_default="reported",

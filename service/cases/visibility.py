@@ -55,9 +55,11 @@ class Redactor:
     def person(self, principal_id: str, role: str) -> dict[str, Any]:
         """How ``viewer`` sees the actor ``principal_id`` of this case."""
         shown: str | None
-        if principal_id == "system" or self.viewer.role is Role.ADMIN:
-            shown = principal_id
-        elif principal_id == self.viewer.principal_id:
+        if (
+            principal_id == "system"
+            or self.viewer.role is Role.ADMIN
+            or principal_id == self.viewer.principal_id
+        ):
             shown = principal_id
         elif self.anonymous and principal_id == self.reporter_id:
             shown = None

@@ -32,7 +32,9 @@ def readyz() -> ResponseReturnValue:
             conn.execute(text("SELECT 1"))
         checks["read_models"] = "ok"
         statuses = runtime().runner.status()
-        checks["projections"] = {status.name: {"position": status.position, "lag": status.lag} for status in statuses}
+        checks["projections"] = {
+            status.name: {"position": status.position, "lag": status.lag} for status in statuses
+        }
         ready = all(status.lag <= MAX_READY_LAG for status in statuses)
         checks["event_store"] = "ok"
     except Exception as error:  # any storage failure means "not ready", with the reason

@@ -16,7 +16,10 @@ from service.tokens import schemas
 from service.tokens.store import Principal, issue_token, revoke_token
 
 blp = Blueprint(
-    "tokens", __name__, url_prefix="/api/v1/tokens", description="Bearer tokens for people and systems."
+    "tokens",
+    __name__,
+    url_prefix="/api/v1/tokens",
+    description="Bearer tokens for people and systems.",
 )
 
 

@@ -19,7 +19,7 @@ class TokenCreateSchema(ma.Schema):
         fields.String(validate=validate.Length(1, 32)),
         required=True,
         validate=validate.Length(min=1),
-        metadata={"description": "PPR codes, or [\"*\"] for all"},
+        metadata={"description": 'PPR codes, or ["*"] for all'},
     )
     principal_id = fields.String(
         validate=validate.Length(1, 64),

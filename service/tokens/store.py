@@ -11,7 +11,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Column, Engine, String, Table, select, update
 
@@ -96,7 +96,7 @@ def issue_token(
                 name=name,
                 role=role.value,
                 ppr_codes=list(principal.ppr_codes),
-                created_at=datetime.now(tz=timezone.utc),
+                created_at=datetime.now(tz=UTC),
             )
         )
     return token, principal
@@ -107,11 +107,15 @@ def authenticate(engine: Engine, token: str) -> Principal | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     with engine.connect() as conn:
-        row = conn.execute(
-            select(api_tokens).where(
-                api_tokens.c.token_hash == hash_token(token), api_tokens.c.revoked_at.is_(None)
+        row = (
+            conn.execute(
+                select(api_tokens).where(
+                    api_tokens.c.token_hash == hash_token(token), api_tokens.c.revoked_at.is_(None)
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
     if row is None:
         return None
     return Principal(
@@ -129,6 +133,6 @@ def revoke_token(engine: Engine, token_id: str) -> bool:
         result = conn.execute(
             update(api_tokens)
             .where(api_tokens.c.token_id == token_id, api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=datetime.now(tz=timezone.utc))
+            .values(revoked_at=datetime.now(tz=UTC))
         )
     return result.rowcount == 1
