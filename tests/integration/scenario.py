@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -25,7 +25,7 @@ MANAGER = Actor("manager-1", Role.MANAGEMENT)
 COMMITTEE = Actor("committee-1", Role.COMMITTEE)
 PPR = "PPR-SRI-AMAN"
 #: The simulated "now" every scenario starts from.
-START = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
 def resident(number: int) -> Actor:

@@ -65,9 +65,7 @@ def tell_story(runtime: Runtime) -> Story:
         app.comment_on_case(resident(1), lift, text="Still stuck this morning")
         app.comment_on_case(MANAGER, lift, text="Contractor invoice pending", internal=True)
         app.comment_on_case(MANAGER, lift, text="Contractor comes on Friday")
-        app.respond_to_case(
-            MANAGER, lift, message="Part ordered", commitment_date=date(2025, 3, 7)
-        )
+        app.respond_to_case(MANAGER, lift, message="Part ordered", commitment_date=date(2025, 3, 7))
         resolved_at = clock.advance(days=3)
         app.resolve_case(MANAGER, lift, note="Motor replaced")
         closed_at = clock.advance(days=1)
