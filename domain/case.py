@@ -167,6 +167,7 @@ class Case(K2KAggregate):
         occurred_at: datetime,
         status: str,
         whose_move: str | None,
+        id: UUID | None = None,  # report() may choose the id; the event does not store it
     ) -> None:
         self.ppr_code = ppr_code
         self.block = block
@@ -384,7 +385,9 @@ class Case(K2KAggregate):
         _require(actor, MANAGERS, "respond for management")
         self._require_status(IN_WORK, "respond to")
         stamp = self._unchanged(actor, occurred_at)
-        if commitment_date is not None and commitment_date < stamp["occurred_at"].date():
+        # Commitment dates are calendar days in Malaysia, where the response is read.
+        response_day = stamp["occurred_at"].astimezone(clock.MALAYSIA).date()
+        if commitment_date is not None and commitment_date < response_day:
             raise InvalidValue("commitment_date", "must not be before the day of the response")
         stamp["status"] = Status.IN_PROGRESS.value
         self._respond(
@@ -445,7 +448,7 @@ class Case(K2KAggregate):
         """The reporter confirms the fix (resident-verified) with a 1-5 satisfaction rating."""
         self._require_reporter_or_proxy(actor, "confirm a fix")
         self._require_status(frozenset({Status.RESOLVED}), "confirm the fix of")
-        if not 1 <= rating <= 5:
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
             raise InvalidValue("rating", "must be a whole number from 1 to 5")
         self._confirm(
             rating=rating,
@@ -584,7 +587,7 @@ class Case(K2KAggregate):
     ) -> None:
         """The reporter takes the report back."""
         if not (self.is_reporter(actor) or actor.role is Role.ADMIN):
-            raise NotPermitted("only the reporter may withdraw a case")
+            raise NotPermitted("only the reporter (or an admin) may withdraw a case")
         self._require_status(UNRESOLVED, "withdraw")
         self._withdraw(
             reason=_text("reason", reason, TEXT_MAX, required=False),

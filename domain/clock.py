@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 Clock = Callable[[], datetime]
+
+#: Malaysia Time (UTC+8, no daylight saving): the calendar residents and officers live by.
+MALAYSIA = timezone(timedelta(hours=8), "MYT")
 
 
 def wall_clock() -> datetime:

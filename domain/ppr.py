@@ -33,8 +33,10 @@ class SlaTargets:
             value = getattr(self, name)
             if not 1 <= value <= MAX_SLA_HOURS:
                 raise InvalidValue(name, f"must be between 1 and {MAX_SLA_HOURS} hours")
-        if self.resolve_hours < self.acknowledge_hours:
-            raise InvalidValue("resolve_hours", "cannot be shorter than acknowledge_hours")
+        if self.resolve_hours < max(self.acknowledge_hours, self.first_response_hours):
+            raise InvalidValue(
+                "resolve_hours", "cannot be shorter than acknowledge_hours or first_response_hours"
+            )
 
     def as_dict(self) -> dict[str, int]:
         """Plain form, as stored in events."""
@@ -47,7 +49,7 @@ class SlaTargets:
 
 def ppr_id(code: str) -> UUID:
     """The aggregate id of the PPR with this code: derived, so a code can be registered only once."""
-    return uuid5(NAMESPACE_URL, f"k2k:ppr:{code.upper()}")
+    return uuid5(NAMESPACE_URL, f"k2k:ppr:{code.strip().upper()}")
 
 
 def require_admin(actor: Actor) -> None:
