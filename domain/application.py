@@ -140,7 +140,10 @@ class K2K(Application[UUID]):
         case_id: UUID | None = None,
     ) -> Saved:
         """Report a problem in a PPR. ``case_id`` makes a retried report land on the same case."""
-        ppr = self.get_ppr(ppr_code)
+        try:
+            ppr = self.get_ppr(ppr_code)
+        except NotFound as error:
+            raise InvalidValue("ppr", f"no PPR with code {ppr_code!r}") from error
         ppr.require_block(location.block)
         ppr.require_category(category_code)
         case = Case.report(

@@ -19,10 +19,25 @@ class MissingToken(Unauthorized):
         self.data = {"headers": {"WWW-Authenticate": 'Bearer realm="k2k"'}}
 
 
+#: Endpoints anyone may call without a token: PPR configuration reads and the API documents.
+PUBLIC_ENDPOINTS = frozenset({"pprs.Pprs", "pprs.PprByCode"})
+
+
+def _is_public(endpoint: str | None, method: str) -> bool:
+    if endpoint is None or not request.path.startswith("/api/"):
+        return True  # health probes, unknown URLs (404) and anything outside the API
+    if endpoint.startswith("api-docs."):
+        return True
+    return endpoint in PUBLIC_ENDPOINTS and method in {"GET", "HEAD", "OPTIONS"}
+
+
 def _load_principal() -> None:
     g.principal = None
     header = request.headers.get("Authorization", "")
     if not header:
+        # Refuse before the body is validated: a caller without a token learns nothing else.
+        if not _is_public(request.endpoint, request.method):
+            raise MissingToken("This endpoint needs 'Authorization: Bearer <token>'.")
         return
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

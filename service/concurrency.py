@@ -21,7 +21,9 @@ def expected_version() -> int | None:
         value = value[2:]
     value = value.strip('"')
     if not value.isdigit():
-        raise BadRequest('If-Match must be an ETag from this API, such as "7".')
+        error = BadRequest('If-Match must be an ETag from this API, such as "7".')
+        error.data = {"errors": {"If-Match": ['must be an ETag such as "7", or *']}}  # type: ignore[attr-defined]
+        raise error
     return int(value)
 
 

@@ -84,7 +84,12 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
         for key, value in messages.items():
             # Locations (json, query, form, headers) are not part of a field's name.
             is_location = not prefix and key in {"json", "query", "form", "headers", "files"}
-            name = "" if is_location else (f"{prefix}.{key}" if prefix else str(key))
+            if is_location:
+                name = ""
+            elif isinstance(key, int) and prefix:
+                name = prefix  # the n-th value of a repeated field is still that field
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             for field, reasons in flatten_messages(value, name).items():
                 flat.setdefault(field, []).extend(reasons)
     elif isinstance(messages, list | tuple):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, false, or_, select, true
@@ -31,11 +31,19 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         kind, value, case_id = json.loads(base64.urlsafe_b64decode(padded))
+        # A cursor comes back from the client: check its values before they reach SQL.
+        if kind == sort == "reported":
+            value = datetime.fromisoformat(value)
+            value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        elif kind == sort == "support" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise TypeError("a support count is a whole number")
+        if not isinstance(case_id, str):
+            raise TypeError("a case id is a string")
     except (ValueError, TypeError) as error:
         raise BadCursor("cursor is not valid; start again without it") from error
     if kind != sort:
         raise BadCursor("cursor belongs to another sort order")
-    return value, str(case_id)
+    return value, case_id
 
 
 def visible_cases(viewer: Principal) -> ColumnElement[bool]:
@@ -74,8 +82,6 @@ def list_cases(
     key = c.support_count if sort == "support" else c.reported_at
     if args.get("cursor"):
         value, after_id = _decode_cursor(args["cursor"], sort)
-        if sort == "reported":
-            value = datetime.fromisoformat(value)
         conditions.append(or_(key < value, and_(key == value, c.case_id < after_id)))
     limit = int(args.get("limit", 20))
     with engine.connect() as conn:

@@ -109,6 +109,7 @@ class ConfirmSchema(ma.Schema):
 
     rating = fields.Integer(
         required=True,
+        strict=True,  # 4.5 is refused, not silently truncated to 4
         validate=validate.Range(min=1, max=5),
         metadata={"description": "Satisfaction from 1 (very unhappy) to 5 (very happy)"},
     )

@@ -11,9 +11,15 @@ from domain.ppr import DEFAULT_DISPUTE_WINDOW_DAYS, MAX_SLA_HOURS
 class SlaSchema(ma.Schema):
     """Hours from the report to each milestone."""
 
-    acknowledge_hours = fields.Integer(required=True, validate=validate.Range(1, MAX_SLA_HOURS))
-    first_response_hours = fields.Integer(required=True, validate=validate.Range(1, MAX_SLA_HOURS))
-    resolve_hours = fields.Integer(required=True, validate=validate.Range(1, MAX_SLA_HOURS))
+    acknowledge_hours = fields.Integer(
+        strict=True, required=True, validate=validate.Range(1, MAX_SLA_HOURS)
+    )
+    first_response_hours = fields.Integer(
+        strict=True, required=True, validate=validate.Range(1, MAX_SLA_HOURS)
+    )
+    resolve_hours = fields.Integer(
+        strict=True, required=True, validate=validate.Range(1, MAX_SLA_HOURS)
+    )
 
 
 class CategorySchema(ma.Schema):
@@ -30,7 +36,7 @@ class BlockSchema(ma.Schema):
 
     code = fields.String(required=True, validate=validate.Length(1, 32))
     name = fields.String(required=True, validate=validate.Length(1, 120))
-    floors = fields.Integer(required=True, validate=validate.Range(1, 100))
+    floors = fields.Integer(strict=True, required=True, validate=validate.Range(1, 100))
 
 
 class PprCreateSchema(ma.Schema):
@@ -39,14 +45,14 @@ class PprCreateSchema(ma.Schema):
     code = fields.String(required=True, validate=validate.Length(1, 32))
     name = fields.String(required=True, validate=validate.Length(1, 120))
     dispute_window_days = fields.Integer(
-        load_default=DEFAULT_DISPUTE_WINDOW_DAYS, validate=validate.Range(1, 90)
+        strict=True, load_default=DEFAULT_DISPUTE_WINDOW_DAYS, validate=validate.Range(1, 90)
     )
 
 
 class DisputeWindowSchema(ma.Schema):
     """How long residents may dispute a claimed fix."""
 
-    dispute_window_days = fields.Integer(required=True, validate=validate.Range(1, 90))
+    dispute_window_days = fields.Integer(strict=True, required=True, validate=validate.Range(1, 90))
 
 
 class PprSchema(ma.Schema):

@@ -50,6 +50,7 @@ class Caller:
     token: str | None
     principal_id: str
     role: Role | None
+    token_id: str = ""
 
     def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         """Authorization (unless this caller has no token) plus ``extra``."""
@@ -131,7 +132,7 @@ def _caller(
     client: FlaskClient, runtime: Runtime, role: Role, pprs: list[str], name: str
 ) -> Caller:
     token, principal = issue_token(runtime.engine, role=role, name=name, ppr_codes=pprs)
-    return Caller(client, token, principal.principal_id, role)
+    return Caller(client, token, principal.principal_id, role, principal.token_id)
 
 
 @pytest.fixture
