@@ -151,7 +151,7 @@ def test_a_report_in_an_unknown_category_is_refused(world: World) -> None:
 
 
 def test_a_report_in_an_unknown_ppr_is_refused(world: World) -> None:
-    with world.refuses(None, NotFound):
+    with world.refuses(None, InvalidValue, field="ppr"):
         world.report(ppr_code="NOWHERE")
 
 
