@@ -55,12 +55,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     runtime = Runtime.from_settings(settings)
     app.extensions["k2k"] = runtime
 
-    api = Api(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [idempotency.IdempotencyKeyPlugin()]})
     register_error_handlers(app)
     auth.init_app(app)
     idempotency.init_app(app)
-    app.register_blueprint(health_blp)
-    for blueprint in (pprs_blp, cases_blp, tokens_blp):
+    for blueprint in (health_blp, pprs_blp, cases_blp, tokens_blp):
         api.register_blueprint(blueprint)
 
     if settings.background:

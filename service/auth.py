@@ -20,7 +20,7 @@ class MissingToken(Unauthorized):
 
 
 #: Endpoints anyone may call without a token: PPR configuration reads and the API documents.
-PUBLIC_ENDPOINTS = frozenset({"pprs.Pprs", "pprs.PprByCode"})
+PUBLIC_ENDPOINTS = frozenset({"pprs.Pprs", "pprs.PprByCode", "health.healthz", "health.readyz"})
 
 
 def _is_public(endpoint: str | None, method: str) -> bool:

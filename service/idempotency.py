@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from apispec import BasePlugin
 from flask import Flask, Response, g, request
 from sqlalchemy import JSON, Boolean, Column, Integer, LargeBinary, String, Table, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -146,6 +148,29 @@ def _after(response: Response) -> Response:
             conn.execute(delete(idempotency_keys).where(where))
     g.idempotency_key = None
     return response
+
+
+#: OpenAPI description of the header, attached to every POST operation by ``create_app``.
+HEADER_PARAMETER = {
+    "in": "header",
+    "name": HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+    "description": "Any unique string; a repeat of the request with the same key returns the "
+    "first answer (with 'Idempotent-Replayed: true') and records nothing new.",
+}
+
+
+class IdempotencyKeyPlugin(BasePlugin):
+    """Documents the ``Idempotency-Key`` header on every POST operation."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        """Add the header parameter to the path's POST operation."""
+        post = (operations or {}).get("post")
+        if post is not None:
+            post.setdefault("parameters", []).append(dict(HEADER_PARAMETER))
 
 
 def init_app(app: Flask) -> None:

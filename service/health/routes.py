@@ -4,25 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import jsonify
 from flask.typing import ResponseReturnValue
+from flask_smorest import Blueprint
 from sqlalchemy import text
 
 from service.extensions import runtime
 
-blp = Blueprint("health", __name__)
+blp = Blueprint("health", __name__, description="Probes for load balancers and orchestrators.")
 
 #: Above this many unprojected events the service reports itself not ready: lists would be stale.
 MAX_READY_LAG = 10_000
 
 
-@blp.get("/healthz")
+@blp.route("/healthz", methods=["GET"])
+@blp.response(200)
 def healthz() -> ResponseReturnValue:
     """The process is up."""
     return jsonify(status="ok")
 
 
-@blp.get("/readyz")
+@blp.route("/readyz", methods=["GET"])
+@blp.response(200)
+@blp.alt_response(503, description="Storage unreachable or read models far behind")
 def readyz() -> ResponseReturnValue:
     """Storage answers and the read models are not far behind the log."""
     checks: dict[str, Any] = {}
