@@ -413,7 +413,10 @@ class K2K(Application[UUID]):
             change(case)
             try:
                 self.save(case)
-            except IntegrityError:
+            except IntegrityError as error:
+                if expected_version is not None:
+                    # The version the caller named stopped being current while we worked.
+                    raise VersionMismatch(expected_version) from error
                 if attempt + 1 >= attempts:
                     break
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))

@@ -188,6 +188,8 @@ class Case(K2KAggregate):
         self.commitment_date: date | None = None
         self.supporter_ids: list[str] = []
         self.comment_count = 0
+        self.public_comment_count = 0
+        self.closed_at: datetime | None = None
         self.resolved_at: datetime | None = None
         self.reopen_count = 0
         self.rating: int | None = None
@@ -198,6 +200,9 @@ class Case(K2KAggregate):
         self.last_occurred_at = occurred_at
         self.status = status
         self.whose_move = whose_move
+        # The outcome's time is when it was first reached; later comments do not move it.
+        if self.closed_at is None and Status(status) in TERMINAL:
+            self.closed_at = occurred_at
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -633,6 +638,8 @@ class Case(K2KAggregate):
         whose_move: str | None,
     ) -> None:
         self.comment_count += 1
+        if not internal:
+            self.public_comment_count += 1
         self._record(occurred_at, status, whose_move)
 
     def support(self, actor: Actor, occurred_at: datetime | None = None) -> None:

@@ -38,8 +38,9 @@ class AlreadyExists(DomainError):
 class VersionMismatch(DomainError):
     """The caller expected another version of the aggregate (a stale If-Match)."""
 
-    def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"expected version {expected}, the current version is {actual}")
+    def __init__(self, expected: int, actual: int | None = None) -> None:
+        current = f"the current version is {actual}" if actual else "it changed meanwhile"
+        super().__init__(f"expected version {expected}, but {current}")
         self.expected = expected
         self.actual = actual
 

@@ -136,13 +136,17 @@ class ProjectionRunner:
     def status(self) -> list[ProjectionStatus]:
         """Position, head and lag of every projection."""
         head = self.head()
-        with self.engine.begin() as conn:
-            for name in self.projections:
-                self.ensure_tracking(conn, name)
+        # Read-only: a probe must not write (a projection never run is simply at 0).
+        with self.engine.connect() as conn:
             rows = conn.execute(select(tracking)).mappings().all()
         by_name = {row["name"]: row for row in rows}
         return [
-            ProjectionStatus(name, by_name[name]["position"], head, by_name[name]["updated_at"])
+            ProjectionStatus(
+                name,
+                by_name[name]["position"] if name in by_name else 0,
+                head,
+                by_name[name]["updated_at"] if name in by_name else None,
+            )
             for name in self.projections
         ]
 
@@ -203,16 +207,18 @@ class ProjectionRunner:
                 # pysqlite runs DDL outside any transaction unless one is open: without this a
                 # failure after the drop leaves empty tables behind a position at the head.
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
-            for table in reversed(projection.tables):
-                table.drop(conn, checkfirst=True)
-            for table in projection.tables:
-                table.create(conn, checkfirst=True)
+            # Take the tracking row first, as every runner's batch does, so a rebuild and a
+            # running batch wait for each other instead of deadlocking (PostgreSQL).
             self.ensure_tracking(conn, name)
             conn.execute(
                 update(tracking)
                 .where(tracking.c.name == name)
                 .values(position=0, updated_at=datetime.now(tz=UTC))
             )
+            for table in reversed(projection.tables):
+                table.drop(conn, checkfirst=True)
+            for table in projection.tables:
+                table.create(conn, checkfirst=True)
         return self.catch_up(name, progress)
 
     def run_forever(self, stop: threading.Event, interval: float = 1.0) -> None:

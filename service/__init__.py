@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,9 +14,7 @@ from service.settings import Settings
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` may carry ``K2K_*`` settings (overriding the environment)."""
-    import os
-
-    from service import auth, idempotency
+    from service import auth, content, idempotency
     from service.cases.routes import blp as cases_blp
     from service.errors import register_error_handlers
     from service.extensions import Api
@@ -34,9 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14/",
         OPENAPI_REDOC_PATH="redoc",
-        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js",
+        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc@2.1.5/bundles/redoc.standalone.js",
         API_SPEC_OPTIONS={
             "info": {
                 "description": "Event-sourced case tracking for the co-management of PPR public "
@@ -58,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = Api(app, spec_kwargs={"extra_plugins": [idempotency.IdempotencyKeyPlugin()]})
     register_error_handlers(app)
     auth.init_app(app)
+    content.init_app(app)
     idempotency.init_app(app)
     for blueprint in (health_blp, pprs_blp, cases_blp, tokens_blp):
         api.register_blueprint(blueprint)

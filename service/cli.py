@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from domain.actors import Role
+from domain.errors import DomainError
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -20,8 +21,8 @@ ISSUABLE = [role.value for role in Role if role is not Role.SYSTEM]
 
 @contextmanager
 def _runtime() -> Iterator[Runtime]:
-    settings = Settings.from_env()
-    runtime = Runtime.from_settings(Settings(**{**settings.__dict__, "background": False}))
+    # Commands run once and exit: no projection or auto-close threads.
+    runtime = Runtime.from_settings(replace(Settings.from_env(), background=False))
     try:
         yield runtime
     finally:
@@ -29,7 +30,7 @@ def _runtime() -> Iterator[Runtime]:
 
 
 def _demo_tokens_file(settings: Settings) -> Path:
-    return Path(os.environ.get("K2K_DATA_DIR", "var")) / "demo-tokens.json"
+    return Path(settings.data_dir) / "demo-tokens.json"
 
 
 @click.group()
@@ -83,13 +84,17 @@ def create_token(role: str, pprs: tuple[str, ...], name: str, principal_id: str 
     from service.tokens.store import issue_token
 
     with _runtime() as runtime:
-        token, principal = issue_token(
-            runtime.engine,
-            role=Role(role),
-            name=name,
-            ppr_codes=list(pprs),
-            principal_id=principal_id,
-        )
+        try:
+            token, principal = issue_token(
+                runtime.engine,
+                runtime.app,
+                role=Role(role),
+                name=name,
+                ppr_codes=list(pprs),
+                principal_id=principal_id,
+            )
+        except DomainError as error:
+            raise click.ClickException(str(error)) from error
     click.echo(token)
     click.echo(
         f"# {principal.role.value} {principal.name!r} ({principal.principal_id}) "

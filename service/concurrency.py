@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, request
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, PreconditionFailed
 
 
 def etag_for(version: int) -> str:
@@ -18,7 +18,8 @@ def expected_version() -> int | None:
         return None
     value = header.strip()
     if value.startswith("W/"):
-        value = value[2:]
+        # RFC 9110 §13.1.1: If-Match uses the strong comparison, so a weak tag never matches.
+        raise PreconditionFailed('If-Match needs a strong ETag such as "7"; weak tags never match.')
     value = value.strip('"')
     if not value.isdigit():
         error = BadRequest('If-Match must be an ETag from this API, such as "7".')

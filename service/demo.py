@@ -749,6 +749,7 @@ def _issue_tokens(runtime: Runtime, casts: Sequence[Cast]) -> dict[str, str]:
     def issue(key: str, actor: Actor, name: str, scope: list[str]) -> None:
         token, _ = issue_token(
             runtime.engine,
+            runtime.app,
             role=actor.role,
             name=name,
             ppr_codes=scope,

@@ -39,6 +39,15 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
 }
 
 
+class BadParameter(Exception):
+    """A request parameter the schema could not judge is unusable (a tampered cursor, say)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
 class ProblemSchema(ma.Schema):
     """An RFC 9457 problem: what went wrong, and for bad input which field and why."""
 
@@ -131,6 +140,11 @@ def domain_error_to_problem(error: DomainError) -> Response:
     return problem(status, str(error), errors=errors)
 
 
+def bad_parameter_to_problem(error: BadParameter) -> Response:
+    """A parameter that passed validation but cannot be used."""
+    return problem(400, error.message, errors={error.field: [error.message]})
+
+
 def unexpected_error_to_problem(error: Exception) -> Response:
     """Anything unforeseen: log it, tell the client nothing internal."""
     log.exception("unhandled error", exc_info=error)
@@ -141,6 +155,7 @@ def register_error_handlers(app: Flask) -> None:
     """Install the problem+json handlers on the Flask app."""
     app.register_error_handler(HTTPException, http_exception_to_problem)
     app.register_error_handler(DomainError, domain_error_to_problem)
+    app.register_error_handler(BadParameter, bad_parameter_to_problem)
     app.register_error_handler(Exception, unexpected_error_to_problem)
 
 

@@ -17,31 +17,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from apispec import BasePlugin
 from flask import Flask, Response, g, request
-from sqlalchemy import JSON, Boolean, Column, Integer, LargeBinary, String, Table, delete, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 
-from projections.database import UtcDateTime, metadata
 from service.errors import problem
 from service.extensions import runtime
+from service.tables import MAX_KEY_LENGTH, idempotency_keys
 
 HEADER = "Idempotency-Key"
-MAX_KEY_LENGTH = 255
 #: A reservation this old belongs to a request that died; a retry may take it over.
 STALE_AFTER = timedelta(minutes=5)
 REPLAYED_HEADERS = ("ETag", "Location", "Content-Type")
-
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("principal_id", String(64), primary_key=True),
-    Column("key", String(MAX_KEY_LENGTH), primary_key=True),
-    Column("fingerprint", String(64), nullable=False),
-    Column("completed", Boolean, nullable=False),
-    Column("status", Integer),
-    Column("body", LargeBinary),
-    Column("headers", JSON),
-    Column("created_at", UtcDateTime, nullable=False),
-)
 
 
 def _caller() -> str:
@@ -106,6 +92,12 @@ def _before() -> Response | None:
                     f"this {HEADER} was used for a different request",
                     errors={HEADER: ["already used with another method, path or body"]},
                 )
+            if row["completed"] and row["body"] is None:
+                return problem(
+                    409,
+                    f"this {HEADER} was used already; its answer held a secret that is shown "
+                    "only once and is not kept",
+                )
             if row["completed"]:
                 replay = Response(row["body"], status=row["status"])
                 for name, value in (row["headers"] or {}).items():
@@ -130,13 +122,16 @@ def _after(response: Response) -> Response:
     where = (idempotency_keys.c.principal_id == _caller()) & (idempotency_keys.c.key == key)
     with runtime().engine.begin() as conn:
         if 200 <= response.status_code < 300:
+            # An answer marked no-store carries a secret (a new token): remember that the
+            # request was done, never what it said.
+            secret = "no-store" in response.headers.get("Cache-Control", "")
             conn.execute(
                 idempotency_keys.update()
                 .where(where)
                 .values(
                     completed=True,
                     status=response.status_code,
-                    body=response.get_data(),
+                    body=None if secret else response.get_data(),
                     headers={
                         name: response.headers[name]
                         for name in REPLAYED_HEADERS
@@ -171,6 +166,20 @@ class IdempotencyKeyPlugin(BasePlugin):
         post = (operations or {}).get("post")
         if post is not None:
             post.setdefault("parameters", []).append(dict(HEADER_PARAMETER))
+
+
+#: Completed keys are kept this long; a client retrying later than that is making a new request.
+KEEP_FOR = timedelta(hours=24)
+
+
+def prune(engine: Engine, now: datetime | None = None) -> int:
+    """Forget keys older than ``KEEP_FOR``; returns how many were removed."""
+    cutoff = (now or datetime.now(tz=UTC)) - KEEP_FOR
+    with engine.begin() as conn:
+        result = conn.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.created_at < cutoff)
+        )
+    return int(result.rowcount)
 
 
 def init_app(app: Flask) -> None:

@@ -13,7 +13,7 @@ from projections.database import create_tables, make_engine
 from projections.engine import ProjectionRunner
 from projections.registry import all_projections
 from service.settings import Settings
-from service.tokens import store as _token_tables  # noqa: F401  (registers api_tokens)
+from service.tables import create_service_tables
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,9 @@ class Runtime:
     def from_settings(cls, settings: Settings) -> Runtime:
         """Open (and if needed create) the storage that ``settings`` names."""
         app = K2K(env=settings.event_store_env())
-        engine = make_engine(settings.read_model_url)
+        engine = make_engine(settings.read_model_url, pool_size=settings.postgres_pool_size)
         create_tables(engine)
+        create_service_tables(engine)
         runner = ProjectionRunner(app, engine, all_projections())
         return cls(settings=settings, app=app, engine=engine, runner=runner)
 
@@ -43,22 +44,24 @@ class Runtime:
         self.runner.wake.set()
 
     def start_background(self) -> None:
-        """Embedded mode: run the projections and the auto-closer in threads of this process."""
+        """Embedded mode: projections, auto-close and key pruning in threads of this process."""
         if self._threads:
             return
+        from service.idempotency import prune as prune_idempotency_keys
         from workers.autoclose import close_expired_resolutions
 
         def project() -> None:
             self.runner.run_forever(self._stop, self.settings.projection_interval)
 
-        def autoclose() -> None:
+        def maintain() -> None:
             while not self._stop.wait(self.settings.autoclose_interval):
                 try:
                     close_expired_resolutions(self.app, self.engine)
+                    prune_idempotency_keys(self.engine)
                 except Exception:  # the next sweep retries; nothing is half-done
-                    log.exception("auto-close sweep failed")
+                    log.exception("maintenance sweep failed")
 
-        for name, target in (("k2k-projections", project), ("k2k-autoclose", autoclose)):
+        for name, target in (("k2k-projections", project), ("k2k-maintenance", maintain)):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -21,12 +21,13 @@ class Settings:
     """
 
     database_url: str
+    data_dir: str = DEFAULT_DATA_DIR
     redis_url: str | None = None
     background: bool = True
     projection_interval: float = 0.5
     autoclose_interval: float = 300.0
     pseudonym_key: str = "k2k-dev-pseudonym-key"
-    extra: Mapping[str, str] = field(default_factory=dict)
+    postgres_pool_size: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -36,11 +37,13 @@ class Settings:
         default_url = f"sqlite:///{Path(data_dir) / 'k2k.sqlite'}"
         return cls(
             database_url=env.get("K2K_DATABASE_URL", default_url),
+            data_dir=data_dir,
             redis_url=env.get("K2K_REDIS_URL") or None,
             background=env.get("K2K_BACKGROUND", "1").lower() not in {"0", "false", "no"},
             projection_interval=float(env.get("K2K_PROJECTION_INTERVAL", "0.5")),
             autoclose_interval=float(env.get("K2K_AUTOCLOSE_INTERVAL", "300")),
             pseudonym_key=env.get("K2K_PSEUDONYM_KEY", "k2k-dev-pseudonym-key"),
+            postgres_pool_size=int(env.get("POSTGRES_POOL_SIZE", "5")),
         )
 
     @property
@@ -75,6 +78,6 @@ class Settings:
             "POSTGRES_PORT": str(parts.port or 5432),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_POOL_SIZE": os.environ.get("POSTGRES_POOL_SIZE", "5"),
+            "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
         }
         return env

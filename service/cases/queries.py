@@ -13,13 +13,17 @@ from sqlalchemy.sql.elements import ColumnElement
 from domain.actors import Role
 from projections.case_list import case_list
 from projections.case_timeline import case_timeline
+from service.errors import BadParameter
 from service.tokens.store import Principal
 
 c = case_list.c
 
 
-class BadCursor(ValueError):
+class BadCursor(BadParameter):
     """The cursor was not made by this API (or by another sort order)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("cursor", message)
 
 
 def _encode_cursor(sort: str, value: Any, case_id: str) -> str:

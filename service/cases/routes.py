@@ -14,15 +14,15 @@ from flask_smorest import Blueprint
 
 from domain.actors import Role
 from domain.application import Saved
-from domain.case import Case, Channel, Location
+from domain.case import Case, Location
 from domain.errors import AlreadyExists, NotFound, NotPermitted
 from service.auth import current_principal
 from service.cases import schemas
 from service.cases.presenters import present_case, present_history, present_summary
-from service.cases.queries import BadCursor, case_history, last_projected_version, list_cases
+from service.cases.queries import case_history, last_projected_version, list_cases
 from service.cases.visibility import can_view_case, sees_internal
 from service.concurrency import expected_version, with_etag
-from service.errors import documents_errors, problem
+from service.errors import documents_errors
 from service.extensions import runtime
 from service.idempotency import derived_id
 from service.tokens.store import Principal
@@ -63,10 +63,7 @@ class Cases(MethodView):
         viewer = current_principal()
         if args.get("ppr") and not viewer.in_scope(args["ppr"].upper()):
             raise NotPermitted(f"this token does not cover PPR {args['ppr']}")
-        try:
-            rows, next_cursor = list_cases(runtime().engine, viewer, args)
-        except BadCursor as error:
-            return problem(400, str(error), errors={"cursor": [str(error)]})
+        rows, next_cursor = list_cases(runtime().engine, viewer, args)
         key = runtime().settings.pseudonym_key
         return {
             "items": [present_summary(row, viewer, key) for row in rows],
@@ -85,7 +82,7 @@ class Cases(MethodView):
         app = runtime().app
         case_id = derived_id("case")
         try:
-            saved = app.report_case(
+            new_id = app.report_case(
                 viewer.actor,
                 ppr_code=ppr,
                 location=Location(
@@ -97,20 +94,20 @@ class Cases(MethodView):
                 category_code=args["category"].strip().upper(),
                 title=args["title"],
                 description=args["description"],
-                channel=args["channel"] if isinstance(args["channel"], Channel) else Channel.APP,
+                channel=args["channel"],
                 anonymous=args["anonymous"],
                 private=args["private"],
                 occurred_at=args["occurred_at"],
                 case_id=case_id,
-            )
+            ).id
         except AlreadyExists:
             # The same Idempotency-Key after a crash that lost the stored answer: same case.
             if case_id is None:
                 raise
-            saved = Saved(case_id, app.get_case(case_id).version)
+            new_id = case_id
         runtime().changed()
-        response = _case_response(app.get_case(saved.id), viewer, status=201)
-        response.headers["Location"] = f"/api/v1/cases/{saved.id}"
+        response = _case_response(app.get_case(new_id), viewer, status=201)
+        response.headers["Location"] = f"/api/v1/cases/{new_id}"
         return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import jsonify
@@ -11,6 +12,8 @@ from sqlalchemy import text
 
 from service.extensions import runtime
 
+log = logging.getLogger(__name__)
+
 blp = Blueprint("health", __name__, description="Probes for load balancers and orchestrators.")
 
 #: Above this many unprojected events the service reports itself not ready: lists would be stale.
@@ -19,6 +22,7 @@ MAX_READY_LAG = 10_000
 
 @blp.route("/healthz", methods=["GET"])
 @blp.response(200)
+@blp.doc(security=[])
 def healthz() -> ResponseReturnValue:
     """The process is up."""
     return jsonify(status="ok")
@@ -26,6 +30,7 @@ def healthz() -> ResponseReturnValue:
 
 @blp.route("/readyz", methods=["GET"])
 @blp.response(200)
+@blp.doc(security=[])
 @blp.alt_response(503, description="Storage unreachable or read models far behind")
 def readyz() -> ResponseReturnValue:
     """Storage answers and the read models are not far behind the log."""
@@ -41,8 +46,9 @@ def readyz() -> ResponseReturnValue:
         }
         ready = all(status.lag <= MAX_READY_LAG for status in statuses)
         checks["event_store"] = "ok"
-    except Exception as error:  # any storage failure means "not ready", with the reason
-        checks["error"] = f"{type(error).__name__}: {error}"
+    except Exception:  # any storage failure means "not ready"; details go to the log only
+        log.exception("readiness check failed")
+        checks["error"] = "storage unreachable (see the service log)"
         ready = False
     response = jsonify(status="ready" if ready else "not ready", checks=checks)
     response.status_code = 200 if ready else 503

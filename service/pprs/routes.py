@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from domain.actors import Role
-from domain.application import Saved
 from domain.ppr import Ppr, SlaTargets
 from projections.ppr_directory import pprs as ppr_table
 from service.auth import require_role
@@ -47,9 +46,11 @@ def _ppr_response(code: str, status: int = 200) -> Response:
     return with_etag(response, ppr.version)
 
 
-def _after_change(saved: Saved, code: str) -> Response:
+def _created(code: str) -> Response:
     runtime().changed()
-    return _ppr_response(code, status=201)
+    response = _ppr_response(code, status=201)
+    response.headers["Location"] = f"/api/v1/pprs/{code.strip().upper()}"
+    return response
 
 
 @blp.route("")
@@ -57,6 +58,7 @@ class Pprs(MethodView):
     """The PPR collection."""
 
     @blp.response(200, schemas.PprSchema(many=True))
+    @blp.doc(security=[])
     def get(self) -> list[dict[str, Any]]:
         """List every PPR with its blocks and categories (public)."""
         with runtime().engine.connect() as conn:
@@ -72,14 +74,14 @@ class Pprs(MethodView):
 
     @blp.arguments(schemas.PprCreateSchema)
     @blp.response(201, schemas.PprSchema)
-    @documents_errors(blp, 401, 403, 409, 422)
+    @documents_errors(blp, 400, 401, 403, 409, 422)
     def post(self, args: dict[str, Any]) -> Response:
         """Register a PPR (admin)."""
         admin = require_role(Role.ADMIN)
-        saved = runtime().app.register_ppr(
+        runtime().app.register_ppr(
             admin.actor, args["code"], args["name"], args["dispute_window_days"]
         )
-        return _after_change(saved, args["code"])
+        return _created(args["code"])
 
 
 @blp.route("/<string:code>")
@@ -88,6 +90,7 @@ class PprByCode(MethodView):
 
     @blp.response(200, schemas.PprSchema)
     @documents_errors(blp, 404)
+    @blp.doc(security=[])
     def get(self, code: str) -> Response:
         """Read a PPR's configuration (public)."""
         return _ppr_response(code)
@@ -96,31 +99,31 @@ class PprByCode(MethodView):
 @blp.route("/<string:code>/blocks", methods=["POST"])
 @blp.arguments(schemas.BlockSchema)
 @blp.response(201, schemas.PprSchema)
-@documents_errors(blp, 401, 403, 404, 409, 422)
+@documents_errors(blp, 400, 401, 403, 404, 409, 422)
 def add_block(args: dict[str, Any], code: str) -> Response:
     """Add a block to a PPR (admin)."""
     admin = require_role(Role.ADMIN)
-    saved = runtime().app.add_block(admin.actor, code, args["code"], args["name"], args["floors"])
-    return _after_change(saved, code)
+    runtime().app.add_block(admin.actor, code, args["code"], args["name"], args["floors"])
+    return _created(code)
 
 
 @blp.route("/<string:code>/categories", methods=["POST"])
 @blp.arguments(schemas.CategorySchema)
 @blp.response(201, schemas.PprSchema)
-@documents_errors(blp, 401, 403, 404, 409, 422)
+@documents_errors(blp, 400, 401, 403, 404, 409, 422)
 def add_category(args: dict[str, Any], code: str) -> Response:
     """Add a case category with SLA targets (admin)."""
     admin = require_role(Role.ADMIN)
-    saved = runtime().app.add_category(
+    runtime().app.add_category(
         admin.actor, code, args["code"], args["name_ms"], args["name_en"], SlaTargets(**args["sla"])
     )
-    return _after_change(saved, code)
+    return _created(code)
 
 
 @blp.route("/<string:code>/categories/<string:category>/sla", methods=["PUT"])
 @blp.arguments(schemas.SlaSchema)
 @blp.response(200, schemas.PprSchema)
-@documents_errors(blp, 401, 403, 404, 422)
+@documents_errors(blp, 400, 401, 403, 404, 409, 422)
 def change_sla(args: dict[str, Any], code: str, category: str) -> Response:
     """Set a category's SLA targets (admin); metrics are recomputed against them."""
     admin = require_role(Role.ADMIN)
@@ -132,7 +135,7 @@ def change_sla(args: dict[str, Any], code: str, category: str) -> Response:
 @blp.route("/<string:code>/dispute-window", methods=["PUT"])
 @blp.arguments(schemas.DisputeWindowSchema)
 @blp.response(200, schemas.PprSchema)
-@documents_errors(blp, 401, 403, 404, 422)
+@documents_errors(blp, 400, 401, 403, 404, 409, 422)
 def change_dispute_window(args: dict[str, Any], code: str) -> Response:
     """Set how many days residents may dispute a claimed fix (admin)."""
     admin = require_role(Role.ADMIN)

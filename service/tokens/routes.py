@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -39,18 +40,25 @@ class Tokens(MethodView):
 
     @blp.arguments(schemas.TokenCreateSchema)
     @blp.response(201, schemas.IssuedTokenSchema)
-    @documents_errors(blp, 401, 403, 422)
-    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+    @documents_errors(blp, 400, 401, 403, 409, 422)
+    def post(self, args: dict[str, Any]) -> Response:
         """Issue a token (admin). The secret is in this response only."""
         require_role(Role.ADMIN)
         token, principal = issue_token(
             runtime().engine,
+            runtime().app,
             role=args["role"],
             name=args["name"],
             ppr_codes=args["pprs"],
             principal_id=args.get("principal_id"),
         )
-        return {**_describe(principal), "token": token}
+        response = jsonify(
+            schemas.IssuedTokenSchema().dump({**_describe(principal), "token": token})
+        )
+        response.status_code = 201
+        # The secret must not be cached anywhere, nor kept for Idempotency-Key replays.
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 @blp.route("/me")

@@ -13,27 +13,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, Engine, String, Table, select, update
+from sqlalchemy import Engine, select, update
 
 from domain.actors import Actor, Role
-from projections.database import UtcDateTime, metadata
+from domain.application import K2K
+from domain.errors import InvalidValue, NotFound
+from service.tables import api_tokens
 
 TOKEN_PREFIX = "k2k_"
 #: Scope value meaning "every PPR" (admins and auditors).
 ALL_PPRS = "*"
-
-api_tokens = Table(
-    "api_tokens",
-    metadata,
-    Column("token_hash", String(64), primary_key=True),
-    Column("token_id", String(36), nullable=False, unique=True),
-    Column("principal_id", String(64), nullable=False, index=True),
-    Column("name", String(120), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("ppr_codes", JSON, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("revoked_at", UtcDateTime),
-)
 
 
 @dataclass(frozen=True)
@@ -66,25 +55,72 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+#: Roles whose tokens always cover every PPR.
+EVERY_PPR_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
+#: Roles that may be given every PPR ("*"): a national aggregator, for example.
+MAY_COVER_EVERY_PPR = EVERY_PPR_ROLES | {Role.INTEGRATION}
+#: Principal ids the service uses itself.
+RESERVED_PRINCIPALS = frozenset({"system", "anonymous"})
+
+
+def _check_scope(app: K2K, role: Role, ppr_codes: list[str]) -> tuple[str, ...]:
+    codes = tuple(dict.fromkeys(code.strip().upper() for code in ppr_codes))
+    if not codes:
+        raise InvalidValue("pprs", "name at least one PPR (or * for all)")
+    if role in EVERY_PPR_ROLES:
+        if codes != (ALL_PPRS,):
+            raise InvalidValue("pprs", f"{role.value} tokens cover every PPR: use *")
+        return codes
+    if ALL_PPRS in codes:
+        if role not in MAY_COVER_EVERY_PPR or len(codes) > 1:
+            raise InvalidValue("pprs", f"a {role.value} token names its PPRs; * is not allowed")
+        return codes
+    for code in codes:
+        try:
+            app.get_ppr(code)
+        except NotFound as error:
+            raise InvalidValue("pprs", f"no PPR with code {code!r}") from error
+    return codes
+
+
 def issue_token(
     engine: Engine,
+    app: K2K,
     *,
     role: Role,
     name: str,
     ppr_codes: list[str],
     principal_id: str | None = None,
 ) -> tuple[str, Principal]:
-    """Create a token; the plain token is returned once and never stored."""
+    """Create a token; the plain token is returned once and never stored.
+
+    A person keeps one role: a second token for an existing principal id must have the same role,
+    or that person's events would read as another role's.
+    """
     if role is Role.SYSTEM:
-        raise ValueError("the system role has no tokens")
-    if not ppr_codes:
-        raise ValueError("a token needs at least one PPR (or '*')")
+        raise InvalidValue("role", "the system role has no tokens")
+    if not name.strip():
+        raise InvalidValue("name", "must not be empty")
+    codes = _check_scope(app, role, ppr_codes)
+    if principal_id is not None:
+        if principal_id in RESERVED_PRINCIPALS:
+            raise InvalidValue("principal_id", f"{principal_id!r} is reserved")
+        with engine.connect() as conn:
+            roles = set(
+                conn.execute(
+                    select(api_tokens.c.role).where(api_tokens.c.principal_id == principal_id)
+                ).scalars()
+            )
+        if roles - {role.value}:
+            raise InvalidValue(
+                "principal_id", f"{principal_id} acts as {', '.join(sorted(roles))} already"
+            )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     principal = Principal(
         principal_id=principal_id or f"{role.value}-{uuid.uuid4().hex[:12]}",
-        name=name,
+        name=name.strip(),
         role=role,
-        ppr_codes=tuple(code.upper() if code != ALL_PPRS else code for code in ppr_codes),
+        ppr_codes=codes,
         token_id=str(uuid.uuid4()),
     )
     with engine.begin() as conn:
@@ -93,7 +129,7 @@ def issue_token(
                 token_hash=hash_token(token),
                 token_id=principal.token_id,
                 principal_id=principal.principal_id,
-                name=name,
+                name=principal.name,
                 role=role.value,
                 ppr_codes=list(principal.ppr_codes),
                 created_at=datetime.now(tz=UTC),

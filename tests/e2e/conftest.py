@@ -131,7 +131,9 @@ class Cast:
 def _caller(
     client: FlaskClient, runtime: Runtime, role: Role, pprs: list[str], name: str
 ) -> Caller:
-    token, principal = issue_token(runtime.engine, role=role, name=name, ppr_codes=pprs)
+    token, principal = issue_token(
+        runtime.engine, runtime.app, role=role, name=name, ppr_codes=pprs
+    )
     return Caller(client, token, principal.principal_id, role, principal.token_id)
 
 

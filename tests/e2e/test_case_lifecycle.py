@@ -40,6 +40,7 @@ def test_a_reported_lift_is_fixed_and_the_resident_confirms_it(cast: Cast) -> No
 
     final = cast.resident.get(f"/api/v1/cases/{case_id}")
     assert final.json["rating"] == 4
+    assert final.json["closed_at"] == final.json["updated_at"]
     assert final.json["commitment_date"] == "2099-01-05"
     assert final.headers["ETag"] == '"6"'
 
@@ -101,6 +102,12 @@ def test_other_outcomes_end_the_case_honestly(cast: Cast) -> None:
     assert (merged.json["status"], merged.json["duplicate_of"]) == ("duplicate", original)
     assert ended.json["status"] == "no_further_action"
     assert withdrawn.json["status"] == "withdrawn"
+    # A comment after the outcome is conversation: it does not move the time of the outcome.
+    closed_at = ended.json["closed_at"]
+    later = cast.committee.post(
+        f"/api/v1/cases/{not_ours}/comment", json={"text": "Sudah maklum JKR."}
+    )
+    assert (later.json["closed_at"], later.json["comment_count"]) == (closed_at, 1)
     # Nothing more happens to them but conversation.
     refused = cast.management.post(f"/api/v1/cases/{not_ours}/acknowledge", json={})
     assert refused.status_code == 409

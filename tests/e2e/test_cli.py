@@ -48,6 +48,8 @@ def _seed(settings: Settings, cases: int) -> None:
 def test_tokens_create_prints_a_token_that_authenticates_once_stored_as_a_hash(
     cli: CliRunner, settings: Settings
 ) -> None:
+    _seed(settings, cases=0)
+
     result = cli.invoke(
         main, ["tokens", "create", "--role", "management", "--ppr", "SRP", "--name", "Pegawai"]
     )
@@ -65,6 +67,15 @@ def test_tokens_create_prints_a_token_that_authenticates_once_stored_as_a_hash(
         )
     finally:
         runtime.close()
+
+
+def test_tokens_create_refuses_a_ppr_that_does_not_exist(cli: CliRunner) -> None:
+    result = cli.invoke(
+        main, ["tokens", "create", "--role", "resident", "--ppr", "XYZ", "--name", "X"]
+    )
+
+    assert result.exit_code == 1
+    assert "no PPR with code 'XYZ'" in result.output
 
 
 def test_tokens_create_refuses_an_unknown_role(cli: CliRunner) -> None:

@@ -8,14 +8,19 @@ Idempotency-Key gets the first answer and records nothing new.
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from domain.actors import Actor, Role
 from domain.application import K2K
+from service.cases import routes as case_routes
+from service.idempotency import prune
+from service.tables import idempotency_keys
 from tests.e2e.conftest import Caller, Cast
 
 PROBLEM_JSON = "application/problem+json"
@@ -87,16 +92,29 @@ def test_a_command_with_the_current_etag_succeeds_and_returns_the_next_one(cast:
     assert response.get_json()["version"] == 2
 
 
-@pytest.mark.parametrize("if_match", ["*", 'W/"1"'])
-def test_a_wildcard_or_weak_etag_is_accepted(cast: Cast, if_match: str) -> None:
+def test_a_wildcard_if_match_takes_the_current_version(cast: Cast) -> None:
     case_id = cast.report()["id"]
 
     response = cast.management.post(
-        f"/api/v1/cases/{case_id}/acknowledge", headers={"If-Match": if_match}
+        f"/api/v1/cases/{case_id}/acknowledge", headers={"If-Match": "*"}
     )
 
     assert response.status_code == 200
     assert response.headers["ETag"] == '"2"'
+
+
+def test_a_weak_etag_never_matches_so_the_command_is_refused_with_412(cast: Cast) -> None:
+    # RFC 9110 13.1.1: If-Match compares strongly, and a weak tag never matches.
+    case_id = cast.report()["id"]
+    head = cast.log_head()
+
+    response = cast.management.post(
+        f"/api/v1/cases/{case_id}/acknowledge", headers={"If-Match": 'W/"1"'}
+    )
+
+    assert response.status_code == 412
+    assert response.headers["Content-Type"] == PROBLEM_JSON
+    assert cast.log_head() == head
 
 
 @pytest.mark.parametrize(
@@ -180,6 +198,26 @@ def test_an_unsafe_command_that_loses_a_race_is_refused_with_409_and_records_not
     assert after.get_json()["version"] == before["version"] + 1
     assert after.get_json()["status"] == before["status"]
     assert history(cast, case_id)[-1]["type"] == "comment_added"
+
+
+@pytest.mark.parametrize(
+    ("command", "body"), [("acknowledge", {}), ("comment", {"text": "Lif masih rosak."})]
+)
+def test_a_command_with_if_match_that_loses_a_race_gets_412_and_is_not_retried(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch, command: str, body: dict[str, Any]
+) -> None:
+    case_id = cast.report()["id"]
+    rival = Actor(cast.committee.principal_id, Role.COMMITTEE)
+    attempts = race_once(cast.runtime.app, case_id, monkeypatch, rival)
+
+    response = cast.management.post(
+        f"/api/v1/cases/{case_id}/{command}", json=body, headers={"If-Match": '"1"'}
+    )
+
+    # The version the caller named stopped being current while the command ran.
+    assert response.status_code == 412, response.get_json()
+    assert len(attempts) == 1
+    assert [item["type"] for item in history(cast, case_id)] == ["reported", "comment_added"]
 
 
 @pytest.mark.parametrize(
@@ -391,3 +429,85 @@ def test_a_command_refused_in_its_state_releases_its_key(cast: Cast) -> None:
     assert later.status_code == 200, later.get_json()
     assert "Idempotent-Replayed" not in later.headers
     assert later.get_json()["status"] == "resolved"
+
+
+def test_idempotency_keys_are_forgotten_after_a_day(cast: Cast) -> None:
+    headers = {"Idempotency-Key": "report-lift-forgotten"}
+    first = cast.resident.post("/api/v1/cases", json=REPORT, headers=headers)
+
+    def kept() -> bool:
+        with cast.runtime.engine.connect() as conn:
+            found = conn.execute(
+                select(idempotency_keys.c.key).where(
+                    idempotency_keys.c.key == headers["Idempotency-Key"]
+                )
+            ).first()
+        return found is not None
+
+    prune(cast.runtime.engine, now=datetime.now(tz=UTC) + timedelta(hours=23))
+    kept_for_a_day = kept()
+    prune(cast.runtime.engine, now=datetime.now(tz=UTC) + timedelta(hours=25))
+
+    assert first.status_code == 201
+    assert kept_for_a_day
+    assert not kept()
+
+
+def test_a_repeat_while_the_first_request_still_runs_gets_409(
+    app: Flask, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    k2k = cast.runtime.app
+    original = k2k.report_case
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_report(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        release.wait(timeout=10)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(k2k, "report_case", slow_report)
+    headers = {"Idempotency-Key": "slow-phone-1"}
+    first: list[Any] = []
+    resident = Caller(
+        app.test_client(), cast.resident.token, cast.resident.principal_id, Role.RESIDENT
+    )
+    thread = threading.Thread(
+        target=lambda: first.append(resident.post("/api/v1/cases", json=REPORT, headers=headers))
+    )
+    thread.start()
+    assert entered.wait(timeout=10)
+
+    meanwhile = cast.resident.post("/api/v1/cases", json=REPORT, headers=headers)
+    release.set()
+    thread.join(timeout=10)
+
+    assert meanwhile.status_code == 409
+    assert "still being processed" in meanwhile.get_json()["detail"]
+    assert first[0].status_code == 201
+
+
+def test_a_keyed_report_retried_after_a_crash_lands_on_the_same_case(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first attempt records the case, then dies before answering (the client sees a 500).
+    original = case_routes._case_response
+    calls: list[int] = []
+
+    def crash_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("process killed after the event was recorded")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(case_routes, "_case_response", crash_once)
+    headers = {"Idempotency-Key": "flaky-network-7"}
+    report = {**REPORT, "title": "Lif rosak: dilapor semula selepas gangguan"}
+
+    crashed = cast.resident.post("/api/v1/cases", json=report, headers=headers)
+    retried = cast.resident.post("/api/v1/cases", json=report, headers=headers)
+
+    assert crashed.status_code == 500
+    assert retried.status_code == 201
+    cast.project()
+    listed = cast.resident.get("/api/v1/cases?q=dilapor semula").get_json()["items"]
+    assert [item["id"] for item in listed] == [retried.get_json()["id"]]

@@ -129,9 +129,9 @@ def test_a_comment_with_an_expected_version_is_not_retried(
     case_id = world.report()
     stale = world.case(case_id)
     world.app.support_case(Actor("resident-7", Role.RESIDENT), case_id)
-    # The stale copy passes the version check, then loses the race at save; a retry would have
-    # loaded version 2 and said VersionMismatch instead.
+    # The stale copy passes the version check, then loses the race at save: the version the
+    # caller named stopped being current, so it is a version mismatch (HTTP 412), not retried.
     _racing(world.app, [stale], monkeypatch)
 
-    with world.refuses(case_id, ConcurrentChange):
+    with world.refuses(case_id, VersionMismatch):
         world.app.comment_on_case(COMMITTEE, case_id, text="Nota.", expected_version=1)
