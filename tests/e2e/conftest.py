@@ -19,6 +19,17 @@ from service.settings import Settings
 from service.tokens.store import issue_token
 from tests.conftest import POSTGRES_ADMIN_URL, require_postgres
 
+#: A typical report: a resident's broken lift in SRP.
+REPORT = {
+    "ppr": "SRP",
+    "category": "LIFT",
+    "block": "A",
+    "floor": "7",
+    "unit": "A-07-12",
+    "title": "Lif Blok A rosak",
+    "description": "The lift stops between floors since this morning.",
+}
+
 SLA = {"acknowledge_hours": 24, "first_response_hours": 48, "resolve_hours": 168}
 
 
@@ -113,16 +124,7 @@ class Cast:
 
     def report(self, caller: Caller | None = None, **overrides: Any) -> dict[str, Any]:
         """Report a case in SRP and return its JSON."""
-        body = {
-            "ppr": "SRP",
-            "category": "LIFT",
-            "block": "A",
-            "floor": "7",
-            "unit": "A-07-12",
-            "title": "Lif Blok A rosak",
-            "description": "The lift stops between floors since this morning.",
-            **overrides,
-        }
+        body = {**REPORT, **overrides}
         response = (caller or self.resident).post("/api/v1/cases", json=body)
         assert response.status_code == 201, response.json
         return dict(response.json)

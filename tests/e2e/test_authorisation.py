@@ -17,7 +17,7 @@ import pytest
 
 from domain import clock
 from domain.actors import Role
-from tests.e2e.conftest import SLA, Caller, Cast
+from tests.e2e.conftest import REPORT, SLA, Caller, Cast
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -58,17 +58,6 @@ class Endpoint:
     path: str
     needs: str = "nothing"
     body: dict[str, Any] | None = field(default=None)
-
-
-REPORT = {
-    "ppr": "SRP",
-    "category": "LIFT",
-    "block": "A",
-    "floor": "7",
-    "unit": "A-07-12",
-    "title": "Lif Blok A rosak",
-    "description": "The lift stops between floors since this morning.",
-}
 
 
 def command(path: str, needs: str, body: dict[str, Any] | None = None) -> Endpoint:

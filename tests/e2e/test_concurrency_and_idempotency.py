@@ -21,19 +21,9 @@ from domain.application import K2K
 from service.cases import routes as case_routes
 from service.idempotency import prune
 from service.tables import idempotency_keys
-from tests.e2e.conftest import Caller, Cast
+from tests.e2e.conftest import REPORT, Caller, Cast
 
 PROBLEM_JSON = "application/problem+json"
-
-REPORT = {
-    "ppr": "SRP",
-    "category": "LIFT",
-    "block": "A",
-    "floor": "7",
-    "unit": "A-07-12",
-    "title": "Lif Blok A rosak",
-    "description": "The lift stops between floors since this morning.",
-}
 
 
 def history(cast: Cast, case_id: str) -> list[dict[str, Any]]:

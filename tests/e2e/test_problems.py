@@ -12,21 +12,11 @@ from uuid import uuid4
 
 import pytest
 
-from tests.e2e.conftest import Cast
+from tests.e2e.conftest import REPORT, Cast
 
 PROBLEM_JSON = "application/problem+json"
 FUTURE = (datetime.now(tz=UTC) + timedelta(days=3)).isoformat()
 PAST = (datetime.now(tz=UTC) - timedelta(days=3)).isoformat()
-
-REPORT = {
-    "ppr": "SRP",
-    "category": "LIFT",
-    "block": "A",
-    "floor": "7",
-    "unit": "A-07-12",
-    "title": "Lif Blok A rosak",
-    "description": "The lift stops between floors since this morning.",
-}
 
 
 def _state(cast: Cast) -> tuple[int, list[tuple[str, int]]]:
