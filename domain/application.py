@@ -104,6 +104,14 @@ class K2K(Application[UUID]):
         """Change the PPR's dispute window."""
         return self._change_ppr(ppr_code, lambda ppr: ppr.change_dispute_window(actor, days))
 
+    def change_priority_support_threshold(
+        self, actor: Actor, ppr_code: str, supports: int
+    ) -> Saved:
+        """Change how many supports make a case a community priority in this PPR."""
+        return self._change_ppr(
+            ppr_code, lambda ppr: ppr.change_priority_support_threshold(actor, supports)
+        )
+
     def get_ppr(self, code: str) -> Ppr:
         """The PPR with this code."""
         try:
@@ -174,6 +182,21 @@ class K2K(Application[UUID]):
         if not isinstance(case, Case):
             raise NotFound(f"no case {case_id}")
         return case
+
+    def get_case_as_of(self, case_id: UUID, moment: datetime) -> Case:
+        """The case as it stood at ``moment``: replayed from the events that had happened by then.
+
+        A case's events never go back in ``occurred_at`` (backfills may not precede the previous
+        event), so the events up to ``moment`` are a prefix of its history.
+        """
+        version = None
+        for stored in self.events.get(case_id):
+            if stored.occurred_at > moment:  # type: ignore[attr-defined]
+                break
+            version = stored.originator_version
+        if version is None:
+            raise NotFound(f"case {case_id} had not been reported by {moment.isoformat()}")
+        return self.get_case(case_id, version=version)
 
     def acknowledge_case(
         self,
@@ -372,6 +395,22 @@ class K2K(Application[UUID]):
             expected_version,
             lambda case: case.add_comment(actor, text, internal, occurred_at),
             safe_to_retry=True,
+        )
+
+    def designate_priority(
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        reason: str,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Saved:
+        """The committee designates a case a community priority."""
+        return self._change_case(
+            case_id,
+            expected_version,
+            lambda case: case.designate_priority(actor, reason, occurred_at),
         )
 
     def support_case(

@@ -194,6 +194,7 @@ class Case(K2KAggregate):
         self.reopen_count = 0
         self.rating: int | None = None
         self.duplicate_of: str | None = None
+        self.designated_priority = False
         self._record(occurred_at, status, whose_move)
 
     def _record(self, occurred_at: datetime, status: str, whose_move: str | None) -> None:
@@ -640,6 +641,32 @@ class Case(K2KAggregate):
         self.comment_count += 1
         if not internal:
             self.public_comment_count += 1
+        self._record(occurred_at, status, whose_move)
+
+    def designate_priority(
+        self, actor: Actor, reason: str, occurred_at: datetime | None = None
+    ) -> None:
+        """The committee makes the case a community priority, saying why (minutes, a petition)."""
+        _require(actor, frozenset({Role.COMMITTEE, Role.ADMIN}), "designate a priority")
+        if self.designated_priority:
+            raise IllegalTransition("the case is a designated priority already")
+        if self.current_status in TERMINAL:
+            raise IllegalTransition(f"cannot make a case that is {self.status} a priority")
+        self._designate_priority(
+            reason=_required_text("reason", reason), **self._unchanged(actor, occurred_at)
+        )
+
+    @event("PriorityDesignated")
+    def _designate_priority(
+        self,
+        reason: str,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        status: str,
+        whose_move: str | None,
+    ) -> None:
+        self.designated_priority = True
         self._record(occurred_at, status, whose_move)
 
     def support(self, actor: Actor, occurred_at: datetime | None = None) -> None:

@@ -11,11 +11,13 @@ from eventsourcing.domain import event
 
 from domain.actors import Actor, Role
 from domain.base import K2KAggregate
-from domain.errors import AlreadyExists, InvalidValue, NotFound, NotPermitted
+from domain.errors import AlreadyExists, InvalidValue, NotPermitted
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 #: Residents may dispute a claimed fix for this many days unless the PPR sets otherwise.
 DEFAULT_DISPUTE_WINDOW_DAYS = 14
+#: A case with this many "me too"s is a community priority unless the PPR sets otherwise.
+DEFAULT_PRIORITY_SUPPORTS = 10
 MAX_SLA_HOURS = 24 * 365
 
 
@@ -95,6 +97,7 @@ class Ppr(K2KAggregate):
         self.dispute_window_days = dispute_window_days
         self.blocks: dict[str, dict[str, Any]] = {}
         self.categories: dict[str, dict[str, Any]] = {}
+        self.priority_support_threshold = DEFAULT_PRIORITY_SUPPORTS
 
     @classmethod
     def register(cls, actor: Actor, code: str, name: str, dispute_window_days: int) -> Ppr:
@@ -178,6 +181,19 @@ class Ppr(K2KAggregate):
     def _change_dispute_window(self, days: int, actor_id: str, actor_role: str) -> None:
         self.dispute_window_days = days
 
+    def change_priority_support_threshold(self, actor: Actor, supports: int) -> None:
+        """Set how many "me too"s make a case a community priority."""
+        require_admin(actor)
+        if not 1 <= supports <= 10_000:
+            raise InvalidValue("priority_support_threshold", "must be between 1 and 10000")
+        self._change_priority_support_threshold(supports, actor.principal_id, actor.role.value)
+
+    @event("PrioritySupportThresholdChanged")
+    def _change_priority_support_threshold(
+        self, supports: int, actor_id: str, actor_role: str
+    ) -> None:
+        self.priority_support_threshold = supports
+
     def require_block(self, code: str) -> None:
         """Refuse a block this PPR does not have."""
         if code not in self.blocks:
@@ -198,4 +214,10 @@ def _validate_window(days: int) -> None:
         raise InvalidValue("dispute_window_days", "must be between 1 and 90 days")
 
 
-__all__ = ["DEFAULT_DISPUTE_WINDOW_DAYS", "NotFound", "Ppr", "SlaTargets", "ppr_id"]
+__all__ = [
+    "DEFAULT_DISPUTE_WINDOW_DAYS",
+    "DEFAULT_PRIORITY_SUPPORTS",
+    "Ppr",
+    "SlaTargets",
+    "ppr_id",
+]

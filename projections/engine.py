@@ -38,6 +38,7 @@ tracking = Table(
     Column("name", String(64), primary_key=True),
     Column("position", Integer, nullable=False),
     Column("updated_at", UtcDateTime, nullable=True),
+    Column("schema_version", Integer, nullable=False, server_default="1"),
 )
 
 
@@ -46,6 +47,8 @@ class Projection(ABC):
 
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
+    #: Bump when the tables or formulas change: the runner then rebuilds the read model.
+    version: ClassVar[int] = 1
 
     @abstractmethod
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
@@ -121,9 +124,9 @@ class ProjectionRunner:
                 else sqlite_insert(tracking)
             )
             conn.execute(
-                insert_statement.values(name=name, position=0).on_conflict_do_nothing(
-                    index_elements=["name"]
-                )
+                insert_statement.values(
+                    name=name, position=0, schema_version=self.projection(name).version
+                ).on_conflict_do_nothing(index_elements=["name"])
             )
             return 0
         return int(position)
@@ -213,7 +216,9 @@ class ProjectionRunner:
             conn.execute(
                 update(tracking)
                 .where(tracking.c.name == name)
-                .values(position=0, updated_at=datetime.now(tz=UTC))
+                .values(
+                    position=0, updated_at=datetime.now(tz=UTC), schema_version=projection.version
+                )
             )
             for table in reversed(projection.tables):
                 table.drop(conn, checkfirst=True)
@@ -221,10 +226,30 @@ class ProjectionRunner:
                 table.create(conn, checkfirst=True)
         return self.catch_up(name, progress)
 
+    def outdated(self) -> list[str]:
+        """Projections whose stored read model was built by an older version of their code."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(tracking.c.name, tracking.c.schema_version)).all()
+        stored: dict[str, int] = {row.name: row.schema_version for row in rows}
+        return [
+            name
+            for name, projection in self.projections.items()
+            if name in stored and stored[name] != projection.version
+        ]
+
+    def rebuild_outdated(self, progress: Callable[[int], None] | None = None) -> list[str]:
+        """Rebuild every outdated projection; returns their names."""
+        names = self.outdated()
+        for name in names:
+            log.warning("projection %s changed shape: rebuilding it from the log", name)
+            self.rebuild(name, progress)
+        return names
+
     def run_forever(self, stop: threading.Event, interval: float = 1.0) -> None:
         """Keep every projection caught up until ``stop`` is set; ``wake`` skips the wait."""
         while not stop.is_set():
             try:
+                self.rebuild_outdated()
                 self.catch_up()
             except Exception:  # a database hiccup must not kill the thread; the position is safe
                 log.exception("projection runner: batch failed; retrying")

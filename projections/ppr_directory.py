@@ -7,7 +7,7 @@ from typing import Any
 from eventsourcing.domain import DomainEventProtocol
 from sqlalchemy import JSON, Column, Connection, Integer, String, Table, select, update
 
-from domain.ppr import Ppr
+from domain.ppr import DEFAULT_PRIORITY_SUPPORTS, Ppr
 from projections.database import metadata
 from projections.engine import Projection
 
@@ -18,6 +18,7 @@ pprs = Table(
     Column("id", String(36), nullable=False, unique=True),
     Column("name", String(120), nullable=False),
     Column("dispute_window_days", Integer, nullable=False),
+    Column("priority_support_threshold", Integer, nullable=False),
     Column("blocks", JSON, nullable=False),
     Column("categories", JSON, nullable=False),
     Column("version", Integer, nullable=False),
@@ -25,10 +26,12 @@ pprs = Table(
 
 
 class PprDirectoryProjection(Projection):
-    """One row per PPR: the latest name, blocks, categories (with SLA targets) and dispute window."""
+    """One row per PPR: the latest name, blocks, categories (with SLA targets), dispute window
+    and priority support threshold."""
 
     name = "ppr_directory"
     tables = (pprs,)
+    version = 2  # 2: priority_support_threshold
 
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
         """Copy the PPR's configuration into its row."""
@@ -42,6 +45,7 @@ class PprDirectoryProjection(Projection):
                     id=str(event.originator_id),
                     name=fields["name"],
                     dispute_window_days=fields["dispute_window_days"],
+                    priority_support_threshold=DEFAULT_PRIORITY_SUPPORTS,
                     blocks={},
                     categories={},
                     version=event.originator_version,
@@ -74,4 +78,6 @@ class PprDirectoryProjection(Projection):
             values["categories"] = categories
         elif type(event).__name__ == "DisputeWindowChanged":
             values["dispute_window_days"] = fields["days"]
+        elif type(event).__name__ == "PrioritySupportThresholdChanged":
+            values["priority_support_threshold"] = fields["supports"]
         conn.execute(update(pprs).where(pprs.c.code == row["code"]).values(**values))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.case_list import CaseListProjection
+from projections.case_metrics import CaseMetricsProjection
 from projections.case_timeline import CaseTimelineProjection
 from projections.engine import Projection
 from projections.ppr_directory import PprDirectoryProjection
@@ -10,4 +11,9 @@ from projections.ppr_directory import PprDirectoryProjection
 
 def all_projections() -> list[Projection]:
     """Fresh instances of every projection, in the order they are reported."""
-    return [PprDirectoryProjection(), CaseListProjection(), CaseTimelineProjection()]
+    return [
+        PprDirectoryProjection(),
+        CaseListProjection(),
+        CaseTimelineProjection(),
+        CaseMetricsProjection(),
+    ]

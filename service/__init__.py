@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from service.errors import register_error_handlers
     from service.extensions import Api
     from service.health.routes import blp as health_blp
+    from service.metrics.routes import blp as metrics_blp
     from service.pprs.routes import blp as pprs_blp
     from service.runtime import Runtime
     from service.tokens.routes import blp as tokens_blp
@@ -59,7 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     content.init_app(app)
     idempotency.init_app(app)
-    for blueprint in (health_blp, pprs_blp, cases_blp, tokens_blp):
+    for blueprint in (health_blp, pprs_blp, cases_blp, metrics_blp, tokens_blp):
         api.register_blueprint(blueprint)
 
     if settings.background:

@@ -169,6 +169,7 @@ ERROR_DESCRIPTIONS = {
     409: "Not allowed in the current state, or a conflicting concurrent change",
     412: "If-Match names a version that is no longer current",
     422: "Invalid field values (see `errors`)",
+    503: "Not ready yet (read models catching up); retry after the Retry-After seconds",
 }
 
 

@@ -7,11 +7,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, false, or_, select, true
+from sqlalchemy import Engine, Select, and_, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.actors import Role
 from projections.case_list import case_list
+from projections.case_metrics import case_metrics, ppr_settings
 from projections.case_timeline import case_timeline
 from service.errors import BadParameter
 from service.tokens.store import Principal
@@ -63,7 +64,7 @@ def visible_cases(viewer: Principal) -> ColumnElement[bool]:
 
 
 def list_cases(
-    engine: Engine, viewer: Principal, args: dict[str, Any]
+    engine: Engine, viewer: Principal, args: dict[str, Any], now: datetime | None = None
 ) -> tuple[list[Any], str | None]:
     """One page of the case list and the cursor of the next page."""
     conditions = [visible_cases(viewer)]
@@ -77,6 +78,10 @@ def list_cases(
         conditions.append(c.block == args["block"].upper())
     if args.get("whose_move"):
         conditions.append(c.whose_move == args["whose_move"].value)
+    if args.get("overdue"):
+        conditions.append(c.case_id.in_(overdue_cases(now or datetime.now(tz=UTC))))
+    if args.get("priority"):
+        conditions.append(c.case_id.in_(priority_cases()))
     if args.get("mine"):
         conditions.append(c.reporter_id == viewer.principal_id)
     if args.get("q"):
@@ -104,10 +109,42 @@ def list_cases(
     return list(rows), next_cursor
 
 
-def case_history(engine: Engine, case_id: str, include_internal: bool) -> list[Any]:
-    """Every projected event of one case, oldest first."""
+def overdue_cases(now: datetime) -> Select[tuple[str]]:
+    """Ids of open cases past the due time of a target whose milestone has not happened."""
+    m = case_metrics.c
+    return select(m.case_id).where(
+        m.ended_at.is_(None),
+        or_(
+            and_(m.acknowledged_at.is_(None), m.acknowledge_due_at < now),
+            and_(m.first_response_at.is_(None), m.first_response_due_at < now),
+            and_(m.resolved_at.is_(None), m.resolve_due_at < now),
+        ),
+    )
+
+
+def priority_cases() -> Select[tuple[str]]:
+    """Ids of community priority cases: enough supports for their PPR, or designated."""
+    m, settings = case_metrics.c, ppr_settings.c
+    return (
+        select(m.case_id)
+        .join(ppr_settings, settings.ppr_code == m.ppr_code)
+        .where(
+            or_(
+                m.designated_priority.is_(true()),
+                m.support_count >= settings.priority_support_threshold,
+            )
+        )
+    )
+
+
+def case_history(
+    engine: Engine, case_id: str, include_internal: bool, up_to_version: int | None = None
+) -> list[Any]:
+    """Every projected event of one case (up to a version), oldest first."""
     t = case_timeline.c
     query = select(case_timeline).where(t.case_id == case_id).order_by(t.version)
+    if up_to_version is not None:
+        query = query.where(t.version <= up_to_version)
     if not include_internal:
         query = query.where(t.internal.is_(false()))
     with engine.connect() as conn:

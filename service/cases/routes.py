@@ -12,17 +12,19 @@ from flask import Response, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from domain import clock
 from domain.actors import Role
 from domain.application import Saved
 from domain.case import Case, Location
 from domain.errors import AlreadyExists, NotFound, NotPermitted
+from projections.resolution_report import sla_of_case
 from service.auth import current_principal
 from service.cases import schemas
 from service.cases.presenters import present_case, present_history, present_summary
 from service.cases.queries import case_history, last_projected_version, list_cases
 from service.cases.visibility import can_view_case, sees_internal
 from service.concurrency import expected_version, with_etag
-from service.errors import documents_errors
+from service.errors import documents_errors, problem
 from service.extensions import runtime
 from service.idempotency import derived_id
 from service.tokens.store import Principal
@@ -115,32 +117,67 @@ class Cases(MethodView):
 class CaseById(MethodView):
     """One case."""
 
+    @blp.arguments(schemas.AsOfArgsSchema, location="query")
     @blp.response(200, schemas.CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @documents_errors(blp, 401, 404)
-    def get(self, case_id: UUID) -> Response:
-        """Read a case as it is now (its version is the ETag)."""
+    def get(self, args: dict[str, Any], case_id: UUID) -> Response:
+        """Read a case as it is now (its version is the ETag), or as it stood at ``as_of``."""
         viewer = current_principal()
-        return _case_response(_visible_case(viewer, case_id), viewer)
+        case = _visible_case(viewer, case_id)
+        if args.get("as_of") is None:
+            return _case_response(case, viewer)
+        past = runtime().app.get_case_as_of(case_id, args["as_of"])
+        body = CASE_SCHEMA.dump(present_case(past, viewer, runtime().settings.pseudonym_key))
+        return jsonify(body)  # no ETag: a past state cannot be the target of a command
 
 
 @blp.route("/<uuid:case_id>/history")
 class CaseHistory(MethodView):
     """A case's full history."""
 
+    @blp.arguments(schemas.AsOfArgsSchema, location="query")
     @blp.response(200, schemas.CaseHistorySchema)
     @documents_errors(blp, 401, 404)
-    def get(self, case_id: UUID) -> dict[str, Any]:
-        """Every event of the case: who, in what role, when it happened and was recorded, what changed."""
+    def get(self, args: dict[str, Any], case_id: UUID) -> dict[str, Any]:
+        """Every event of the case: who, in what role, when it happened and was recorded, what changed.
+
+        With ``as_of``, only the events that had happened by then (by ``occurred_at``).
+        """
         viewer = current_principal()
         case = _visible_case(viewer, case_id)
+        if args.get("as_of") is not None:
+            case = runtime().app.get_case_as_of(case_id, args["as_of"])
         engine = runtime().engine
-        rows = case_history(engine, str(case_id), include_internal=sees_internal(viewer))
+        rows = case_history(
+            engine, str(case_id), include_internal=sees_internal(viewer), up_to_version=case.version
+        )
         return {
             "case_id": str(case_id),
             "version": case.version,
             "complete": last_projected_version(engine, str(case_id)) >= case.version,
             "items": present_history(case, rows, viewer, runtime().settings.pseudonym_key),
         }
+
+
+@blp.route("/<uuid:case_id>/sla")
+class CaseSla(MethodView):
+    """A case's SLA clocks."""
+
+    @blp.response(200, schemas.CaseSlaSchema)
+    @documents_errors(blp, 401, 404, 503)
+    def get(self, case_id: UUID) -> Any:
+        """Each SLA target of the case: due time, elapsed, remaining or breached by how much."""
+        viewer = current_principal()
+        _visible_case(viewer, case_id)
+        with runtime().engine.connect() as conn:
+            figures = sla_of_case(conn, str(case_id), clock.now())
+        if figures is None:
+            return problem(
+                503,
+                "this case's figures are still being computed; try again in a moment",
+                headers={"Retry-After": "1"},
+            )
+        return figures
 
 
 @dataclass(frozen=True)
@@ -238,6 +275,13 @@ COMMANDS = (
         "comment_on_case",
         "Comment on a case",
         "Anyone who can see the case except auditors; internal notes are committee and management only.",
+    ),
+    Command(
+        "designate-priority",
+        schemas.ReasonSchema,
+        "designate_priority",
+        "Designate a case a community priority",
+        "Committee (or admin), with the reason (a meeting's decision, a petition).",
     ),
     Command(
         "support",

@@ -251,6 +251,13 @@ class CaseQueryArgsSchema(ma.Schema):
         validate=validate.OneOf(["reported", "support"]),
         metadata={"description": "Newest first, or most supported first"},
     )
+    overdue = fields.Boolean(
+        load_default=False, metadata={"description": "Only open cases past an SLA due time"}
+    )
+    priority = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only community priorities (enough supports, or designated)"},
+    )
     cursor = fields.String()
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
@@ -279,3 +286,39 @@ class CaseHistorySchema(ma.Schema):
         metadata={"description": "False while the newest events are still being projected"}
     )
     items = fields.List(fields.Nested(TimelineEntrySchema))
+
+
+class AsOfArgsSchema(ma.Schema):
+    """A moment in the past."""
+
+    as_of = fields.AwareDateTime(
+        default_timezone=UTC,
+        metadata={
+            "description": "Show the case as it stood then (events that had happened by then)"
+        },
+    )
+
+
+class SlaClockSchema(ma.Schema):
+    """One SLA target of one case."""
+
+    target = fields.String(validate=validate.OneOf(["acknowledge", "first_response", "resolve"]))
+    target_hours = fields.Integer(allow_none=True)
+    due_at = fields.DateTime()
+    stopped_at = fields.DateTime(
+        allow_none=True, metadata={"description": "When the milestone happened"}
+    )
+    state = fields.String(validate=validate.OneOf(["running", "met", "breached", "not_applicable"]))
+    elapsed_hours = fields.Float()
+    remaining_hours = fields.Float(allow_none=True)
+    breached_by_hours = fields.Float(allow_none=True)
+
+
+class CaseSlaSchema(ma.Schema):
+    """A case's SLA clocks against the targets in force now."""
+
+    case_id = fields.String()
+    ppr = fields.String()
+    category = fields.String()
+    now = fields.DateTime()
+    targets = fields.List(fields.Nested(SlaClockSchema))

@@ -33,6 +33,7 @@ def _describe(ppr: Ppr) -> dict[str, Any]:
         "code": ppr.code,
         "name": ppr.name,
         "dispute_window_days": ppr.dispute_window_days,
+        "priority_support_threshold": ppr.priority_support_threshold,
         "blocks": sorted(ppr.blocks.values(), key=lambda block: block["code"]),
         "categories": sorted(ppr.categories.values(), key=lambda category: category["code"]),
         "version": ppr.version,
@@ -140,5 +141,19 @@ def change_dispute_window(args: dict[str, Any], code: str) -> Response:
     """Set how many days residents may dispute a claimed fix (admin)."""
     admin = require_role(Role.ADMIN)
     runtime().app.change_dispute_window(admin.actor, code, args["dispute_window_days"])
+    runtime().changed()
+    return _ppr_response(code)
+
+
+@blp.route("/<string:code>/priority-threshold", methods=["PUT"])
+@blp.arguments(schemas.PriorityThresholdSchema)
+@blp.response(200, schemas.PprSchema)
+@documents_errors(blp, 400, 401, 403, 404, 409, 422)
+def change_priority_threshold(args: dict[str, Any], code: str) -> Response:
+    """Set how many supports make a case a community priority (admin)."""
+    admin = require_role(Role.ADMIN)
+    runtime().app.change_priority_support_threshold(
+        admin.actor, code, args["priority_support_threshold"]
+    )
     runtime().changed()
     return _ppr_response(code)

@@ -55,12 +55,21 @@ class DisputeWindowSchema(ma.Schema):
     dispute_window_days = fields.Integer(strict=True, required=True, validate=validate.Range(1, 90))
 
 
+class PriorityThresholdSchema(ma.Schema):
+    """How many supports make a case a community priority."""
+
+    priority_support_threshold = fields.Integer(
+        strict=True, required=True, validate=validate.Range(1, 10_000)
+    )
+
+
 class PprSchema(ma.Schema):
     """A PPR scheme with its configuration."""
 
     code = fields.String()
     name = fields.String()
     dispute_window_days = fields.Integer()
+    priority_support_threshold = fields.Integer()
     blocks = fields.List(fields.Nested(BlockSchema))
     categories = fields.List(fields.Nested(CategorySchema))
     version = fields.Integer()

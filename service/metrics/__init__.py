@@ -1,0 +1,1 @@
+"""Metrics: resolution times, SLA breaches and priority problems solved (DESIGN §6)."""

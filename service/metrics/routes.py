@@ -1,0 +1,87 @@
+"""HTTP endpoints of the metrics resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from domain import clock
+from domain.actors import Role
+from domain.errors import NotPermitted
+from projections.resolution_report import Filters, priority_report, resolution_report
+from service.auth import current_principal
+from service.cases.visibility import can_view_case
+from service.errors import documents_errors
+from service.extensions import runtime
+from service.metrics import schemas
+from service.tokens.store import Principal
+
+blp = Blueprint(
+    "metrics",
+    __name__,
+    url_prefix="/api/v1/metrics",
+    description="Resolution times, SLA breaches, backlog and priority problems solved.",
+)
+
+#: Roles that see every figure of their PPRs, broken down as they like.
+ANALYSTS = frozenset({Role.COMMITTEE, Role.MANAGEMENT, Role.AUDITOR, Role.ADMIN})
+
+
+def _filters(viewer: Principal, args: dict[str, Any]) -> Filters:
+    """The report's filters, limited to the caller's PPRs; residents get PPR-level figures."""
+    if viewer.role not in ANALYSTS | {Role.RESIDENT}:
+        raise NotPermitted("metrics are for committee, management, auditors, admin and residents")
+    if viewer.role is Role.RESIDENT and (
+        args.get("category") or args.get("block") or args.get("group_by")
+    ):
+        raise NotPermitted("residents see PPR-level figures: no category, block or grouping")
+    ppr = args.get("ppr")
+    if ppr:
+        code = ppr.strip().upper()
+        if not viewer.in_scope(code):
+            raise NotPermitted(f"this token does not cover PPR {code}")
+        codes: list[str] | None = [code]
+    else:
+        codes = None if viewer.all_pprs else list(viewer.ppr_codes)
+    return Filters(
+        ppr_codes=codes,
+        category=(args.get("category") or "").strip().upper() or None,
+        block=(args.get("block") or "").strip().upper() or None,
+        start=args.get("from_"),
+        end=args.get("to"),
+    )
+
+
+@blp.route("/resolution")
+class Resolution(MethodView):
+    """Resolution figures."""
+
+    @blp.arguments(schemas.ResolutionQueryArgsSchema, location="query")
+    @blp.response(200, schemas.ResolutionReportSchema)
+    @documents_errors(blp, 401, 403)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Times to acknowledge, respond, resolve and close; SLA breaches; reopens; backlog; stages."""
+        filters = _filters(current_principal(), args)
+        with runtime().engine.connect() as conn:
+            return resolution_report(conn, filters, args.get("group_by"), clock.now())
+
+
+@blp.route("/priorities")
+class Priorities(MethodView):
+    """Community priority problems."""
+
+    @blp.arguments(schemas.MetricsQueryArgsSchema, location="query")
+    @blp.response(200, schemas.PriorityReportSchema)
+    @documents_errors(blp, 401, 403)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Priority problems (by supports or committee designation) and the share verified fixed."""
+        viewer = current_principal()
+        filters = _filters(viewer, args)
+
+        def visible(row: Any) -> bool:
+            return can_view_case(viewer, row.ppr_code, row.private, row.reporter_id)
+
+        with runtime().engine.connect() as conn:
+            return priority_report(conn, filters, visible)
