@@ -20,7 +20,7 @@ import string
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from uuid import UUID
 
@@ -28,6 +28,7 @@ from domain import clock
 from domain.actors import Actor, Role
 from domain.application import K2K
 from domain.case import Channel, Location, Party, Status
+from domain.clock import MALAYSIA
 from domain.errors import DomainError
 from service.demo_data import (
     ACK_NOTES,
@@ -61,8 +62,15 @@ from service.tokens.store import ALL_PPRS, issue_token
 
 log = logging.getLogger(__name__)
 
-#: Malaysia Standard Time: residents and offices live by it, the store keeps UTC.
-MYT = timezone(timedelta(hours=8), "MYT")
+#: Categories whose cases the committee may make a community priority.
+PRIORITY_PRONE = frozenset({"LIF", "AIR", "KESELAMATAN", "SAMPAH"})
+PRIORITY_REASONS = (
+    "Diputuskan dalam mesyuarat jawatankuasa bulanan: menjejaskan seluruh blok.",
+    "Petisyen 40 penduduk diterima; keutamaan jawatankuasa.",
+    "Warga emas dan OKU terjejas; dibawa ke mesyuarat bersama pengurusan.",
+    "Agreed at the residents' AGM as a top priority for this quarter.",
+)
+
 #: Cases are spread over this many days before ``now``.
 HISTORY_DAYS = 365
 #: The PPRs are set up this long before the first case can be reported.
@@ -150,11 +158,11 @@ SYSTEM = Actor.system()
 
 
 def _local(moment: datetime) -> datetime:
-    return moment.astimezone(MYT)
+    return moment.astimezone(MALAYSIA)
 
 
 def office_time(moment: datetime, rng: random.Random) -> datetime:
-    """The moment, or the start of the next office period (Mon-Fri 08:30-17:30 MYT) plus a bit."""
+    """The moment, or the start of the next office period (Mon-Fri 08:30-17:30 Malaysia time) plus a bit."""
     local = _local(moment)
     opens = local.replace(hour=8, minute=30, second=0, microsecond=0)
     closes = local.replace(hour=17, minute=30, second=0, microsecond=0)
@@ -167,7 +175,7 @@ def office_time(moment: datetime, rng: random.Random) -> datetime:
 
 
 def waking_time(moment: datetime, rng: random.Random) -> datetime:
-    """The moment, or the next morning (07:00-10:00 MYT) if residents would be asleep."""
+    """The moment, or the next morning (07:00-10:00 Malaysia time) if residents would be asleep."""
     local = _local(moment)
     if 7 <= local.hour < 23:
         return moment
@@ -287,7 +295,7 @@ class Planner:
             x = (-0.6 + math.sqrt(0.36 + 1.6 * u)) / 0.8
             day = _local(self.now - timedelta(days=HISTORY_DAYS * (1 - x))).date()
             hour = self.rng.choices(range(24), REPORT_HOURS)[0]
-            local = datetime(day.year, day.month, day.day, hour, tzinfo=MYT) + timedelta(
+            local = datetime(day.year, day.month, day.day, hour, tzinfo=MALAYSIA) + timedelta(
                 minutes=self.rng.uniform(0, 60)
             )
             moment = local.astimezone(UTC)
@@ -714,6 +722,13 @@ class Planner:
                 plan.act(
                     at, "note", partial(app.comment_on_case, committee, text=text, internal=True)
                 )
+        # Committees table the problems that hit many households: lifts, water, security.
+        if plan.category.code in PRIORITY_PRONE and not plan.private and rng.random() < 0.15:
+            at = moment_while_open(120)
+            if at is not None:
+                reason = rng.choice(PRIORITY_REASONS)
+                committee = cast.committee
+                plan.act(at, "designate", partial(app.designate_priority, committee, reason=reason))
         if plan.open_until is not None and plan.reporter.role is Role.RESIDENT:
             labels = [label for _, label, _ in plan.steps]
             if "confirm" in labels and rng.random() < 0.12:
