@@ -16,10 +16,14 @@ Definitions (issue 3; the per-case milestones are defined in ``projections.case_
   the milestone is an *ongoing breach*; open cases not yet due, and cases that ended without the
   milestone, are not counted. Breach % = (stopped breached + ongoing breached) /
   (stopped + ongoing breached); ``n`` is that denominator.
-- **Reopen rate**: of the claims of a fix (``Resolved`` events) made in the period, the share
-  disputed, and so reopened, within 30 days of that claim. ``n`` is the number of claims.
-- **Claimed vs verified**: of the same claims, the shares confirmed by a resident, disputed,
-  auto-closed without an answer, and still pending.
+- **Reopen rate**: cases resolved in the period (at least one ``Resolved`` event in it) that were
+  disputed, and so reopened, within 30 days of such a resolution / cases resolved in the period.
+  ``n`` is the number of cases resolved in the period.
+- **Claimed vs verified**: of the cases resolved in the period, the share whose resolution there
+  was confirmed by a resident, the share disputed, the share auto-closed without an answer, and
+  the share whose latest resolution there is still unanswered. A case disputed and later
+  confirmed counts in both, so the shares can add up to more than 100 %. A resolution keeps the
+  category and month it was made in.
 - **Backlog at T** (T = the end of the period, or now if that is earlier): cases reported by T and
   not closed, no further action, duplicate or withdrawn at T. Backlog age = T - reported time, as
   ``n``, median and p90 in days and the counts older than 7, 30 and 90 days. With
@@ -42,7 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.clock import MALAYSIA
@@ -204,12 +208,30 @@ def _stage_time(cases: Sequence[Any], now: datetime) -> dict[str, Any]:
 
 
 def _claims(claims: Sequence[Any]) -> dict[str, Any]:
-    count = len(claims)
+    by_case: dict[str, list[Any]] = defaultdict(list)
+    for claim in claims:
+        by_case[claim.case_id].append(claim)
+    count = len(by_case)
+
+    def cases_where(test: Callable[[list[Any]], bool]) -> int:
+        return sum(1 for case_claims in by_case.values() if test(case_claims))
+
+    def answered(outcome: str) -> Callable[[list[Any]], bool]:
+        return lambda case_claims: any(claim.outcome == outcome for claim in case_claims)
+
     outcomes = {
-        outcome: sum(1 for claim in claims if claim.outcome == outcome)
-        for outcome in ("confirmed", "disputed", "auto_closed", "pending")
+        "confirmed": cases_where(answered("confirmed")),
+        "disputed": cases_where(answered("disputed")),
+        "auto_closed": cases_where(answered("auto_closed")),
+        "pending": cases_where(
+            lambda case_claims: (
+                max(case_claims, key=lambda claim: claim.number).outcome == "pending"
+            )
+        ),
     }
-    reopened = sum(1 for claim in claims if claim.reopened_within_30_days)
+    reopened = cases_where(
+        lambda case_claims: any(claim.reopened_within_30_days for claim in case_claims)
+    )
     return {
         "reopen_rate": {"n": count, "reopened": reopened, "rate_pct": share(reopened, count)},
         "fix_outcomes": {
@@ -251,13 +273,13 @@ def resolution_report(
     conditions = _conditions(filters, case_metrics)
     if filters.end is not None:
         conditions.append(case_metrics.c.reported_at < filters.end)
-    cases = conn.execute(select(case_metrics).where(and_(*conditions))).all()
+    cases = conn.execute(select(case_metrics).where(*conditions)).all()
     claim_conditions = _conditions(filters, case_resolutions)
     if filters.start is not None:
         claim_conditions.append(case_resolutions.c.resolved_at >= filters.start)
     if filters.end is not None:
         claim_conditions.append(case_resolutions.c.resolved_at < filters.end)
-    claims = conn.execute(select(case_resolutions).where(and_(*claim_conditions))).all()
+    claims = conn.execute(select(case_resolutions).where(*claim_conditions)).all()
     backlog_at = min(filters.end, now) if filters.end else now
 
     def summary(
@@ -328,7 +350,7 @@ def priority_report(
         )
     }
     rows = conn.execute(
-        select(case_metrics).where(and_(*conditions)).order_by(case_metrics.c.reported_at)
+        select(case_metrics).where(*conditions).order_by(case_metrics.c.reported_at)
     ).all()
     priorities = [
         row
@@ -408,8 +430,9 @@ def sla_of_case(conn: Connection, case_id: str, now: datetime) -> dict[str, Any]
                 "stopped_at": reached,
                 "state": state,
                 "elapsed_hours": round(elapsed / HOUR, 2),
-                "remaining_hours": round(-late / HOUR, 2)
-                if late < 0 and state == "running"
+                # Running means now <= due: at the due moment itself no time is left (0.0).
+                "remaining_hours": round((due - until).total_seconds() / HOUR, 2)
+                if state == "running"
                 else None,
                 "breached_by_hours": round(late / HOUR, 2) if state == "breached" else None,
             }
