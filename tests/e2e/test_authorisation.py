@@ -89,6 +89,18 @@ MATRIX: list[tuple[Endpoint, tuple[int, ...]]] = [
         Endpoint("history", "GET", "/api/v1/cases/{case}/history", "public case"),
         (200, 200, 404, 200, 200, 404, 200, 200, 200, 401, 401),
     ),
+    (
+        Endpoint("read-as-of", "GET", "/api/v1/cases/{case}?as_of={now}", "public case"),
+        (200, 200, 404, 200, 200, 404, 200, 200, 200, 401, 401),
+    ),
+    (
+        Endpoint("history-as-of", "GET", "/api/v1/cases/{case}/history?as_of={now}", "public case"),
+        (200, 200, 404, 200, 200, 404, 200, 200, 200, 401, 401),
+    ),
+    (
+        Endpoint("sla", "GET", "/api/v1/cases/{case}/sla", "public case, projected"),
+        (200, 200, 404, 200, 200, 404, 200, 200, 200, 401, 401),
+    ),
     # -- cases: commands ----------------------------------------------------------------------
     (
         command("acknowledge", "reported"),
@@ -149,8 +161,47 @@ MATRIX: list[tuple[Endpoint, tuple[int, ...]]] = [
         (403, 403, 404, 200, 200, 404, 403, 200, 403, 401, 401),
     ),
     (
+        command("designate-priority", "reported", {"reason": "Keputusan mesyuarat AJK."}),
+        (403, 403, 404, 200, 403, 404, 403, 200, 403, 401, 401),
+    ),
+    (
         command("support", "reported"),
         (409, 200, 404, 403, 403, 404, 403, 403, 403, 401, 401),
+    ),
+    # -- metrics: every figure for staff, auditors and admin; PPR-level only for residents -------
+    (
+        Endpoint("resolution-metrics", "GET", "/api/v1/metrics/resolution"),
+        (200, 200, 200, 200, 200, 200, 200, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint("resolution-metrics-one-ppr", "GET", "/api/v1/metrics/resolution?ppr=SRP"),
+        (200, 200, 403, 200, 200, 403, 200, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint(
+            "resolution-metrics-by-category",
+            "GET",
+            "/api/v1/metrics/resolution?group_by=category",
+        ),
+        (403, 403, 403, 200, 200, 200, 200, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint("resolution-metrics-one-block", "GET", "/api/v1/metrics/resolution?block=A"),
+        (403, 403, 403, 200, 200, 200, 200, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint("priority-metrics", "GET", "/api/v1/metrics/priorities"),
+        (200, 200, 200, 200, 200, 200, 200, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint("priority-metrics-one-ppr", "GET", "/api/v1/metrics/priorities?ppr=SRP"),
+        (200, 200, 403, 200, 200, 403, 200, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint(
+            "priority-metrics-one-category", "GET", "/api/v1/metrics/priorities?category=LIFT"
+        ),
+        (403, 403, 403, 200, 200, 200, 200, 200, 403, 401, 401),
     ),
     # -- PPRs: reads are public, writes are the admin's ----------------------------------------
     (
@@ -205,6 +256,16 @@ MATRIX: list[tuple[Endpoint, tuple[int, ...]]] = [
         ),
         (403, 403, 403, 403, 403, 403, 403, 200, 403, 401, 401),
     ),
+    (
+        Endpoint(
+            "change-priority-threshold",
+            "PUT",
+            "/api/v1/pprs/{ppr}/priority-threshold",
+            "a fresh PPR",
+            {"priority_support_threshold": 5},
+        ),
+        (403, 403, 403, 403, 403, 403, 403, 200, 403, 401, 401),
+    ),
     # -- tokens ----------------------------------------------------------------------------------
     (
         Endpoint(
@@ -249,11 +310,19 @@ def _post(caller: Caller, path: str, body: dict[str, Any] | None = None) -> Any:
     return response.get_json()
 
 
+def _query_time() -> str:
+    """Now, to the microsecond, as a query-string value (no "+" to be read as a space)."""
+    return datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def arrange(cast: Cast, needs: str, public_case: str) -> dict[str, str]:
     """Bring about the state an endpoint needs; returns the values for its path and body."""
-    values = {"fresh": f"T{uuid.uuid4().hex[:10].upper()}"}
+    values = {"fresh": f"T{uuid.uuid4().hex[:10].upper()}", "now": _query_time()}
     if needs == "public case":
         values["case"] = public_case
+    elif needs == "public case, projected":
+        values["case"] = public_case
+        cast.project()  # its SLA clocks come from a read model
     elif needs == "resolved before the dispute window":
         # Resolved 20 days ago, so the 14-day dispute window has run out.
         past = datetime.now(tz=UTC) - timedelta(days=20)
