@@ -6,7 +6,7 @@ Definitions (DESIGN §6 and issue 3; all times are the events' ``occurred_at``):
 - **Acknowledged**: the first ``Acknowledged``.
 - **First response**: the first public comment (``CommentAdded`` with ``internal`` false) or
   ``ManagementResponded`` whose actor's role is management or committee and who is not the
-  reporter.
+  reporter, made before the case ended.
 - **Resolved** (claimed fixed): the first ``Resolved``.
 - **Closed**: ``ResolutionConfirmed`` (``close_kind`` "verified") or ``Closed`` after the dispute
   window (``close_kind`` "auto").
@@ -154,6 +154,7 @@ class CaseMetricsProjection(Projection):
 
     name = "case_metrics"
     tables = (case_metrics, case_resolutions, sla_targets, ppr_settings)
+    version = 2  # 2: a comment after the case ended is not a first response
 
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
         """Dispatch PPR configuration and case events."""
@@ -287,7 +288,11 @@ class CaseMetricsProjection(Projection):
         case_id = row.case_id
         if kind == "Acknowledged" and row.acknowledged_at is None:
             values["acknowledged_at"] = when
-        elif kind in ("CommentAdded", "ManagementResponded") and row.first_response_at is None:
+        elif (
+            kind in ("CommentAdded", "ManagementResponded")
+            and row.first_response_at is None
+            and row.ended_at is None  # a remark after the case ended answers nothing
+        ):
             public = kind == "ManagementResponded" or not fields["internal"]
             by_staff = fields["actor_role"] in ("management", "committee")
             if public and by_staff and fields["actor_id"] != row.reporter_id:
