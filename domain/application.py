@@ -5,16 +5,16 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain.actors import Actor
+from domain.base import Saved
 from domain.case import Case, Channel, Location, Party
 from domain.errors import (
     AlreadyExists,
@@ -23,6 +23,7 @@ from domain.errors import (
     NotFound,
     VersionMismatch,
 )
+from domain.governance import GovernanceCommands
 from domain.ppr import DEFAULT_DISPUTE_WINDOW_DAYS, Ppr, SlaTargets, ppr_id
 
 #: How often a command that is safe to repeat (comment, support) is retried after losing a race.
@@ -42,16 +43,8 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-@dataclass(frozen=True)
-class Saved:
-    """What a command returns: the aggregate's id and its version after the command."""
-
-    id: UUID
-    version: int
-
-
-class K2K(Application[UUID]):
-    """K2K Co-Manage: register PPRs, report and work cases."""
+class K2K(GovernanceCommands):
+    """K2K Co-Manage: register PPRs, report and work cases, run committees (``GovernanceCommands``)."""
 
     name = "k2k"
     snapshotting_intervals: ClassVar[dict[type[MutableOrImmutableAggregate[Any]], int]] = {

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from domain import clock
+from domain.actors import BACKFILL_ROLES, Actor
+from domain.errors import InvalidValue, NotPermitted
+
+#: A backfilled time may not lie ahead of the clock; this much skew between devices is tolerated.
+FUTURE_TOLERANCE = timedelta(minutes=2)
+
+
+def occurred(actor: Actor, occurred_at: datetime | None, not_before: datetime | None) -> datetime:
+    """When a command's event happened: now, or a backfilled time under the backfill rules.
+
+    Only committee and admin (and the service itself) may backfill paper or offline records; a
+    backfilled time is never in the future nor before the aggregate's previous event, so each
+    aggregate's events stay in ``occurred_at`` order.
+    """
+    now = clock.now()
+    if occurred_at is None:
+        # A live event is never dated before an earlier (possibly backfilled) one.
+        return max(now, not_before) if not_before else now
+    if actor.role not in BACKFILL_ROLES:
+        raise NotPermitted("only committee and admin may record an earlier occurred_at")
+    when = clock.as_utc(occurred_at)
+    if when > now + FUTURE_TOLERANCE:
+        raise InvalidValue("occurred_at", "must not be in the future")
+    if not_before is not None and when < not_before:
+        raise InvalidValue(
+            "occurred_at", f"must not be before the previous event ({not_before.isoformat()})"
+        )
+    return when
 
 
 class K2KAggregate(Aggregate):
@@ -22,3 +52,11 @@ class K2KAggregate(Aggregate):
 
     class Created(Event, Aggregate.Created):
         """Base creation event."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a command returns: the aggregate's id and its version after the command."""
+
+    id: UUID
+    version: int

@@ -16,14 +16,12 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain import clock
-from domain.actors import BACKFILL_ROLES, Actor, Role
-from domain.base import K2KAggregate
+from domain.actors import Actor, Role
+from domain.base import K2KAggregate, occurred
 from domain.errors import IllegalTransition, InvalidValue, NotPermitted
 
 TITLE_MAX = 140
 TEXT_MAX = 4000
-#: A backfilled time may not lie ahead of the clock; this much skew between devices is tolerated.
-FUTURE_TOLERANCE = timedelta(minutes=2)
 
 
 class Status(StrEnum):
@@ -126,25 +124,6 @@ def _required_text(field: str, value: str | None, limit: int = TEXT_MAX) -> str:
     return cleaned
 
 
-def _when(actor: Actor, occurred_at: datetime | None, not_before: datetime | None) -> datetime:
-    """When the command's event happened: now, or a backfilled time under the backfill rules."""
-    now = clock.now()
-    if occurred_at is None:
-        # A live event is never dated before an earlier (possibly backfilled) one.
-        return max(now, not_before) if not_before else now
-    if actor.role not in BACKFILL_ROLES:
-        raise NotPermitted("only committee and admin may record an earlier occurred_at")
-    when = clock.as_utc(occurred_at)
-    if when > now + FUTURE_TOLERANCE:
-        raise InvalidValue("occurred_at", "must not be in the future")
-    if not_before is not None and when < not_before:
-        raise InvalidValue(
-            "occurred_at",
-            f"must not be before the case's previous event ({not_before.isoformat()})",
-        )
-    return when
-
-
 class Case(K2KAggregate):
     """A reported problem and everything that happened to it."""
 
@@ -243,7 +222,7 @@ class Case(K2KAggregate):
             private=private,
             actor_id=actor.principal_id,
             actor_role=actor.role.value,
-            occurred_at=_when(actor, occurred_at, None),
+            occurred_at=occurred(actor, occurred_at, None),
             status=Status.REPORTED.value,
             whose_move=Party.MANAGEMENT.value,
             **kwargs,
@@ -266,7 +245,7 @@ class Case(K2KAggregate):
         return {
             "actor_id": actor.principal_id,
             "actor_role": actor.role.value,
-            "occurred_at": _when(actor, occurred_at, self.last_occurred_at),
+            "occurred_at": occurred(actor, occurred_at, self.last_occurred_at),
             "status": status.value,
             "whose_move": whose_move.value if whose_move else None,
         }
@@ -641,6 +620,81 @@ class Case(K2KAggregate):
         self.comment_count += 1
         if not internal:
             self.public_comment_count += 1
+        self._record(occurred_at, status, whose_move)
+
+    # -- governance links -----------------------------------------------------------------------
+
+    def _mirror(self, actor: Actor, when: datetime) -> dict[str, Any]:
+        """The stamp of an event that mirrors another aggregate's validated event onto this case.
+
+        Its time is the mirrored event's, moved up to the case's last event if the mirrored one
+        was backfilled further back, so the case's events stay in order.
+        """
+        move = Party(self.whose_move) if self.whose_move else None
+        return {
+            "actor_id": actor.principal_id,
+            "actor_role": actor.role.value,
+            "occurred_at": max(when, self.last_occurred_at),
+            "status": self.status,
+            "whose_move": move.value if move else None,
+        }
+
+    def table(
+        self,
+        actor: Actor,
+        meeting_id: str,
+        item_number: int,
+        scheduled_for: datetime,
+        when: datetime,
+    ) -> None:
+        """The committee puts the case on a meeting's agenda."""
+        _require(actor, CASE_WORKERS | {Role.SYSTEM}, "table a case")
+        self._table(
+            meeting_id=meeting_id,
+            item_number=item_number,
+            scheduled_for=scheduled_for,
+            **self._mirror(actor, when),
+        )
+
+    @event("Tabled")
+    def _table(
+        self,
+        meeting_id: str,
+        item_number: int,
+        scheduled_for: datetime,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        status: str,
+        whose_move: str | None,
+    ) -> None:
+        self._record(occurred_at, status, whose_move)
+
+    def record_decision_step(
+        self, actor: Actor, decision_id: str, step: str, summary: str, when: datetime
+    ) -> None:
+        """A committee decision about this case moved on; the case's history shows each step."""
+        self._record_decision_step(
+            decision_id=decision_id,
+            step=step,
+            summary=summary,
+            step_occurred_at=when,
+            **self._mirror(actor, when),
+        )
+
+    @event("DecisionStepRecorded")
+    def _record_decision_step(
+        self,
+        decision_id: str,
+        step: str,
+        summary: str,
+        step_occurred_at: datetime,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        status: str,
+        whose_move: str | None,
+    ) -> None:
         self._record(occurred_at, status, whose_move)
 
     def designate_priority(

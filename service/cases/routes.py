@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 
 from domain import clock
 from domain.actors import Role
-from domain.application import Saved
+from domain.base import Saved
 from domain.case import Case, Location
 from domain.errors import AlreadyExists, NotFound, NotPermitted
 from projections.resolution_report import sla_of_case

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from domain.actors import Actor
-from domain.case import FUTURE_TOLERANCE, Party, Status
+from domain.base import FUTURE_TOLERANCE
+from domain.case import Party, Status
 from domain.errors import InvalidValue, NotPermitted
 from tests.unit.world import (
     ADMIN,
