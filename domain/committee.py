@@ -105,6 +105,8 @@ class Committee(K2KAggregate):
         self.term_start = term_start
         self.term_end = term_end
         self.quorum_minimum = quorum_minimum
+        #: Every quorum rule in force: from when, and the fixed minimum (None: more than half).
+        self.quorum_rules: list[tuple[datetime, int | None]] = [(occurred_at, quorum_minimum)]
         #: Every seat ever held: who, which seat, from when and (once stepped down) until when.
         self.stints: list[dict[str, Any]] = []
         self.last_occurred_at = occurred_at
@@ -148,9 +150,13 @@ class Committee(K2KAggregate):
         return [stint for stint in self.stints if stint["until"] is None]
 
     def quorum_at(self, moment: datetime) -> int:
-        """Members who must be present for a quorum at ``moment``: the rule, else more than half."""
-        if self.quorum_minimum is not None:
-            return self.quorum_minimum
+        """Members who must be present for a quorum at ``moment``: the rule then, else more than half."""
+        minimum = self.quorum_rules[0][1]
+        for since, rule in self.quorum_rules:
+            if since <= moment:
+                minimum = rule
+        if minimum is not None:
+            return minimum
         return len(self.members_at(moment)) // 2 + 1
 
     def appoint(
@@ -273,6 +279,7 @@ class Committee(K2KAggregate):
         self, quorum_minimum: int | None, actor_id: str, actor_role: str, occurred_at: datetime
     ) -> None:
         self.quorum_minimum = quorum_minimum
+        self.quorum_rules.append((occurred_at, quorum_minimum))
         self.last_occurred_at = occurred_at
 
     def start_term(

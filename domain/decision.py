@@ -97,6 +97,7 @@ class Decision(K2KAggregate):
         self.made_at = occurred_at
         self.status = DecisionStatus.MADE.value
         self.answer: str | None = None
+        self.answer_reason: str | None = None
         self.answered_at: datetime | None = None
         self.commitment_date: date | None = None
         self.progress_percent = 0
@@ -191,6 +192,7 @@ class Decision(K2KAggregate):
         occurred_at: datetime,
     ) -> None:
         self.answer = answer
+        self.answer_reason = reason
         self.answered_at = occurred_at
         self.commitment_date = commitment_date
         self.status = status

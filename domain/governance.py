@@ -38,6 +38,12 @@ A = TypeVar("A", Committee, Meeting, Decision)
 LINKED_RETRY_ATTEMPTS = 20
 
 
+def _summary(head: str, text: str | None) -> str:
+    """A decision step's line in a case's timeline: ``head: text``, or the head alone."""
+    cleaned = (text or "").strip()
+    return f"{head}: {cleaned}" if cleaned else head
+
+
 class GovernanceCommands(Application[UUID]):
     """Commands on committees, meetings and decisions (a base of :class:`K2K`)."""
 
@@ -102,8 +108,11 @@ class GovernanceCommands(Application[UUID]):
             cases = change(aggregate)
             try:
                 self.save(aggregate, *cases)
-            except IntegrityError:
-                if expected_version is not None or attempt + 1 >= LINKED_RETRY_ATTEMPTS:
+            except IntegrityError as error:
+                if expected_version is not None:
+                    # The version the caller named stopped being current while we worked.
+                    raise VersionMismatch(expected_version) from error
+                if attempt + 1 >= LINKED_RETRY_ATTEMPTS:
                     break
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
                 continue
@@ -275,6 +284,7 @@ class GovernanceCommands(Application[UUID]):
         members_present: list[str],
         residents_attending: dict[str, int],
         management_present: int,
+        resident_ids: list[str] | None = None,
         occurred_at: datetime | None = None,
         expected_version: int | None = None,
     ) -> Saved:
@@ -282,7 +292,7 @@ class GovernanceCommands(Application[UUID]):
 
         def change(meeting: Meeting) -> list[Case]:
             committee = self.get_committee(meeting.ppr_code)
-            held_at = occurred_at or self._now(meeting)
+            held_at = clock.as_utc(occurred_at) if occurred_at else self._now(meeting)
             seated = [stint["member_id"] for stint in committee.members_at(held_at)]
             meeting.hold(
                 actor,
@@ -291,6 +301,7 @@ class GovernanceCommands(Application[UUID]):
                 quorum_required=committee.quorum_at(held_at),
                 residents_attending=residents_attending,
                 management_present=management_present,
+                resident_ids=resident_ids,
                 occurred_at=occurred_at,
             )
             return []
@@ -445,7 +456,7 @@ class GovernanceCommands(Application[UUID]):
             expected_version,
             actor,
             "management_answered",
-            lambda decision: f"{answer.value}: {reason}" if reason else answer.value,
+            lambda decision: _summary(answer.value, reason),
             lambda decision: decision.respond(actor, answer, reason, commitment_date, occurred_at),
         )
 
@@ -465,7 +476,7 @@ class GovernanceCommands(Application[UUID]):
             expected_version,
             actor,
             "progress_reported",
-            lambda decision: f"{percent}%: {note}",
+            lambda decision: _summary(f"{percent}%", note),
             lambda decision: decision.report_progress(actor, percent, note, occurred_at),
         )
 
@@ -484,7 +495,7 @@ class GovernanceCommands(Application[UUID]):
             expected_version,
             actor,
             "marked_done",
-            lambda decision: note,
+            lambda decision: note.strip(),
             lambda decision: decision.mark_done(actor, note, occurred_at),
         )
 
@@ -503,7 +514,7 @@ class GovernanceCommands(Application[UUID]):
             expected_version,
             actor,
             "completion_verified",
-            lambda decision: note or "verified",
+            lambda decision: (note or "").strip() or "verified",
             lambda decision: decision.verify(actor, note, occurred_at),
         )
 
@@ -522,6 +533,6 @@ class GovernanceCommands(Application[UUID]):
             expected_version,
             actor,
             "completion_disputed",
-            lambda decision: reason,
+            lambda decision: reason.strip(),
             lambda decision: decision.dispute_completion(actor, reason, occurred_at),
         )

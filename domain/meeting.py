@@ -8,6 +8,7 @@ from typing import Any
 
 from eventsourcing.domain import event
 
+from domain import clock
 from domain.actors import Actor, Role
 from domain.base import K2KAggregate, occurred
 from domain.committee import COMMITTEE_KEEPERS, AgeBand, Gender
@@ -94,7 +95,7 @@ class Meeting(K2KAggregate):
         _require_keeper(actor, "schedule a meeting")
         return cls(
             ppr_code=ppr_code,
-            scheduled_for=scheduled_for,
+            scheduled_for=clock.as_utc(scheduled_for),
             place=_text("place", place, 200),
             agenda=[
                 {"number": number, "title": _text("agenda", title, 300), "case_ids": case_ids}
@@ -153,9 +154,13 @@ class Meeting(K2KAggregate):
         quorum_required: int,
         residents_attending: dict[str, int],
         management_present: int,
+        resident_ids: list[str] | None = None,
         occurred_at: datetime | None = None,
     ) -> None:
         """Record that the meeting took place, with who attended and whether it was quorate.
+
+        ``residents_attending`` counts residents by ``gender/age band`` group; ``resident_ids``
+        optionally names residents who signed the attendance register (for distinct attendance).
 
         ``members_seated`` and ``quorum_required`` come from the committee as it stood when the
         meeting was held. A meeting without quorum is recorded all the same; it cannot decide.
@@ -180,6 +185,7 @@ class Meeting(K2KAggregate):
             quorum_met=len(present) >= quorum_required,
             residents_attending={k: v for k, v in residents_attending.items() if v},
             management_present=management_present,
+            resident_ids=list(dict.fromkeys(resident_ids or [])),
             **self._stamp(actor, occurred_at),
         )
 
@@ -192,6 +198,7 @@ class Meeting(K2KAggregate):
         quorum_met: bool,
         residents_attending: dict[str, int],
         management_present: int,
+        resident_ids: list[str],
         actor_id: str,
         actor_role: str,
         occurred_at: datetime,

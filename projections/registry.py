@@ -6,6 +6,7 @@ from projections.case_list import CaseListProjection
 from projections.case_metrics import CaseMetricsProjection
 from projections.case_timeline import CaseTimelineProjection
 from projections.engine import Projection
+from projections.governance import GovernanceProjection
 from projections.ppr_directory import PprDirectoryProjection
 
 
@@ -16,4 +17,5 @@ def all_projections() -> list[Projection]:
         CaseListProjection(),
         CaseTimelineProjection(),
         CaseMetricsProjection(),
+        GovernanceProjection(),
     ]

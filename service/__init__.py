@@ -16,9 +16,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` may carry ``K2K_*`` settings (overriding the environment)."""
     from service import auth, content, idempotency
     from service.cases.routes import blp as cases_blp
+    from service.committees.routes import blp as committees_blp
+    from service.decisions.routes import blp as decisions_blp
     from service.errors import register_error_handlers
     from service.extensions import Api
     from service.health.routes import blp as health_blp
+    from service.meetings.routes import blp as meetings_blp
     from service.metrics.routes import blp as metrics_blp
     from service.pprs.routes import blp as pprs_blp
     from service.runtime import Runtime
@@ -60,7 +63,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     content.init_app(app)
     idempotency.init_app(app)
-    for blueprint in (health_blp, pprs_blp, cases_blp, metrics_blp, tokens_blp):
+    for blueprint in (
+        health_blp,
+        pprs_blp,
+        cases_blp,
+        committees_blp,
+        meetings_blp,
+        decisions_blp,
+        metrics_blp,
+        tokens_blp,
+    ):
         api.register_blueprint(blueprint)
 
     if settings.background:

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from domain import clock
 from domain.actors import Role
 from domain.errors import NotPermitted
+from projections.governance_report import governance_report
 from projections.resolution_report import Filters, priority_report, resolution_report
 from service.auth import current_principal
 from service.cases.visibility import can_view_case
@@ -85,3 +86,22 @@ class Priorities(MethodView):
 
         with runtime().engine.connect() as conn:
             return priority_report(conn, filters, visible)
+
+
+@blp.route("/governance")
+class Governance(MethodView):
+    """Governance figures."""
+
+    @blp.arguments(schemas.MetricsQueryArgsSchema, location="query")
+    @blp.response(200, schemas.GovernanceReportSchema)
+    @documents_errors(blp, 401, 403)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Meetings, quorum, attendance, seat and leadership shares, blocks, decisions, minutes."""
+        viewer = current_principal()
+        if args.get("category") or args.get("block"):
+            raise NotPermitted("governance figures are per PPR: no category or block filter")
+        filters = _filters(viewer, args)
+        with runtime().engine.connect() as conn:
+            return governance_report(
+                conn, filters.ppr_codes, filters.start, filters.end, clock.now()
+            )

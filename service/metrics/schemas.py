@@ -194,3 +194,25 @@ class PriorityReportSchema(ma.Schema):
     solved_pct = fields.Float(allow_none=True)
     by_month = fields.List(fields.Nested(PriorityMonthSchema))
     cases = fields.List(fields.Nested(PriorityCaseSchema))
+
+
+class GovernanceReportSchema(ma.Schema):
+    """Governance figures for the PPRs and period (definitions: projections/governance_report.py)."""
+
+    now = fields.DateTime()
+    at = fields.DateTime(metadata={"description": "The moment seats and overdue are judged at"})
+    meetings = fields.Dict(metadata={"description": "held, quorum_met, quorum_met_pct"})
+    attendance = fields.Dict(
+        metadata={"description": "residents by gender/age band, distinct residents, management"}
+    )
+    seats = fields.Dict(metadata={"description": "seat share by gender and by age band"})
+    leadership = fields.Dict(
+        metadata={"description": "chair, secretary, treasurer share by gender and by age band"}
+    )
+    blocks = fields.Dict(metadata={"description": "seats per block and unrepresented blocks"})
+    decisions = fields.Dict(
+        metadata={
+            "description": "made, answered, response rate, time to respond, implemented %, overdue"
+        }
+    )
+    minutes = fields.Dict(metadata={"description": "publication lag and unpublished count"})

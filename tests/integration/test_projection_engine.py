@@ -214,7 +214,11 @@ def record_crash_story(runtime: Runtime) -> list[int]:
     return ids
 
 
-@pytest.mark.parametrize("name", NAMES)
+#: Projections that the crash story (cases only) changes; governance reads other aggregates.
+CASE_READERS = [name for name in NAMES if name != "governance"]
+
+
+@pytest.mark.parametrize("name", CASE_READERS)
 def test_a_crash_mid_batch_leaves_neither_rows_nor_position(runtime: Runtime, name: str) -> None:
     ids = record_crash_story(runtime)
     runner = ProjectionRunner(runtime.app, runtime.engine, [crashing(name, ids[8])], batch_size=3)

@@ -1,0 +1,1 @@
+"""Committees: the residents' committee of each PPR and its members over time."""

@@ -1,0 +1,1 @@
+"""Decisions: the public decision register and management's answers."""

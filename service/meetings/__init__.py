@@ -1,0 +1,1 @@
+"""Meetings: agenda, attendance, quorum, motions and minutes."""
