@@ -57,6 +57,7 @@ from service.demo_data import (
     PprSpec,
     Scenario,
 )
+from service.demo_governance import CaseRef, GovernancePlan, plan_governance
 from service.runtime import Runtime
 from service.tokens.store import ALL_PPRS, issue_token
 
@@ -783,7 +784,7 @@ def _issue_tokens(runtime: Runtime, casts: Sequence[Cast]) -> dict[str, str]:
     return tokens
 
 
-def _replay(plans: Sequence[CasePlan], now: datetime) -> int:
+def _replay(plans: Sequence[CasePlan | GovernancePlan], now: datetime) -> int:
     """Run every planned step up to ``now`` in time order under the simulated clock."""
     queue: list[tuple[datetime, int, int, str, Callable[[], object]]] = []
     for plan in plans:
@@ -801,7 +802,7 @@ def _replay(plans: Sequence[CasePlan], now: datetime) -> int:
                 run()
             except DomainError as error:
                 raise RuntimeError(
-                    f"demo step {label!r} of case #{index} refused: {error}"
+                    f"demo step {label!r} of plan #{index} refused: {error}"
                 ) from error
             done += 1
     return done
@@ -826,7 +827,28 @@ def load_demo(
     plans = planner.plan(cases)
     with clock.clock_set_to(lambda: now - SETUP_LEAD):
         _set_up_pprs(app)
-    steps = _replay(plans, now)
+    governance = [
+        plan_governance(
+            app,
+            random.Random(seed + number),
+            now,
+            cast.ppr.code,
+            "ABCDEF"[: len(cast.ppr.blocks)],
+            cast.committee,
+            cast.management,
+            cast.residents,
+            [
+                CaseRef(
+                    plan.id, cast.ppr.code, plan.reported_at, plan.category.code in PRIORITY_PRONE
+                )
+                for plan in plans
+                if plan.cast is cast and not plan.private
+            ],
+            index=len(plans) + number,
+        )
+        for number, cast in enumerate(planner.casts)
+    ]
+    steps = _replay([*plans, *governance], now)
     tokens = _issue_tokens(runtime, planner.casts)
     runtime.runner.catch_up()
     log.info(
