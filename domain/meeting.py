@@ -77,7 +77,11 @@ class Meeting(K2KAggregate):
         self.members_present: list[str] = []
         self.quorum_required: int | None = None
         self.quorum_met: bool | None = None
+        self.residents_attending: dict[str, int] | None = None
+        self.resident_ids: list[str] = []
+        self.management_present: int | None = None
         self.motions: list[dict[str, Any]] = []
+        self.minutes: str | None = None
         self.minutes_published_at: datetime | None = None
         self.last_occurred_at = occurred_at
 
@@ -208,6 +212,9 @@ class Meeting(K2KAggregate):
         self.members_present = members_present
         self.quorum_required = quorum_required
         self.quorum_met = quorum_met
+        self.residents_attending = residents_attending
+        self.resident_ids = resident_ids
+        self.management_present = management_present
         self.last_occurred_at = occurred_at
 
     def record_motion(

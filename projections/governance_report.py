@@ -15,8 +15,9 @@ Definitions (issue 4; the period is ``[start, end)``, T = the end of the period 
 - **Decisions made**: decisions whose ``made_at`` is in the period. **Management response rate** =
   those answered by management (at any time up to now) / decisions made; **time to respond** =
   answered time - made time, as ``n``, median and p90 in days. **Implemented %** = those verified
-  by the committee / decisions made. **Overdue**: of those, the ones not verified whose due date
-  (a Malaysian calendar day) has passed by T.
+  by the committee / decisions made. **Rejected**: those management rejected. **Overdue**: of
+  those made in the period and not rejected, the ones not verified by T whose due date (a
+  Malaysian calendar day) has passed by T; oldest decision first.
 - **Minutes publication lag**: over meetings held in the period whose minutes are published,
   published time - held time, as ``n``, median and p90 in days; ``unpublished`` counts the rest.
 """
@@ -41,9 +42,7 @@ UNDECLARED = "undeclared"
 
 def _in_period(moment: datetime | None, start: datetime | None, end: datetime | None) -> bool:
     return (
-        moment is not None
-        and (start is None or moment >= start)
-        and (end is None or moment < end)
+        moment is not None and (start is None or moment >= start) and (end is None or moment < end)
     )
 
 
@@ -87,7 +86,9 @@ def governance_report(
     ]
     made = [
         row
-        for row in conn.execute(scoped(decisions)).all()
+        for row in conn.execute(
+            scoped(decisions).order_by(decisions.c.made_at, decisions.c.decision_id)
+        ).all()
         if _in_period(row.made_at, start, end)
     ]
     block_query = select(pprs.c.code, pprs.c.blocks)
@@ -107,13 +108,21 @@ def governance_report(
     answered = [row for row in made if row.answered_at is not None]
     verified = [row for row in made if row.verified_at is not None]
     today = at.astimezone(MALAYSIA).date()
-    overdue = [row for row in made if row.verified_at is None and row.due_date < today]
+    rejected = [row for row in made if row.answer == "reject"]
+    overdue = [
+        row
+        for row in made
+        if row.answer != "reject"
+        and (row.verified_at is None or row.verified_at > at)
+        and row.due_date < today
+    ]
     published = [meeting for meeting in held if meeting.minutes_published_at is not None]
     quorate = [meeting for meeting in held if meeting.quorum_met]
     return {
         "now": now,
         "at": at,
         "meetings": {
+            "n": len(held),
             "held": len(held),
             "quorum_met": len(quorate),
             "quorum_met_pct": share(len(quorate), len(held)),
@@ -139,6 +148,7 @@ def governance_report(
             "unrepresented": [block for block in blocks if not per_block.get(block)],
         },
         "decisions": {
+            "n": len(made),
             "made": len(made),
             "answered": len(answered),
             "response_rate_pct": share(len(answered), len(made)),
@@ -147,10 +157,12 @@ def governance_report(
             ),
             "verified": len(verified),
             "implemented_pct": share(len(verified), len(made)),
+            "rejected": len(rejected),
             "overdue": len(overdue),
             "overdue_ids": [row.decision_id for row in overdue],
         },
         "minutes": {
+            "n": len(held),
             "lag": distribution(
                 [(m.minutes_published_at - m.held_at).total_seconds() for m in published], DAY
             ),

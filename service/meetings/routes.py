@@ -13,6 +13,7 @@ from sqlalchemy import select
 from domain.meeting import Meeting
 from projections.governance import meetings
 from service.auth import current_principal
+from service.cases.visibility import Redactor
 from service.concurrency import expected_version
 from service.errors import documents_errors
 from service.extensions import runtime
@@ -30,12 +31,21 @@ MEETING = schemas.MeetingSchema()
 
 
 def _present(meeting: Meeting | Any, viewer: Principal, *, meeting_id: str) -> dict[str, Any]:
-    """A meeting (aggregate or read-model row) as ``viewer`` may see it."""
+    """A meeting (aggregate or read-model row) as ``viewer`` may see it.
+
+    Who signed the attendance register is for committee, management and admin; auditors see
+    each resident as a pseudonym; residents and integrations see only the counts.
+    """
 
     def get(name: str) -> Any:
         return getattr(meeting, name, None)
 
     staff = viewer.role in STAFF_VIEWERS
+    # Auditors see every person as the same pseudonym as in case histories (DESIGN §2).
+    redactor = Redactor(
+        viewer, reporter_id="", anonymous=False, pseudonym_key=runtime().settings.pseudonym_key
+    )
+    signed = [redactor.person(person, "resident")["id"] for person in get("resident_ids") or []]
     return {
         "id": meeting_id,
         "ppr": get("ppr_code"),
@@ -48,7 +58,7 @@ def _present(meeting: Meeting | Any, viewer: Principal, *, meeting_id: str) -> d
         "quorum_required": get("quorum_required"),
         "quorum_met": get("quorum_met"),
         "residents_attending": get("residents_attending"),
-        "resident_ids": (get("resident_ids") or []) if staff else None,
+        "resident_ids": signed if staff else None,
         "management_present": get("management_present"),
         "motions": get("motions") or [],
         "minutes": get("minutes"),

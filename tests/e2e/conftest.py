@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from domain.actors import Role
+from domain.clock import MALAYSIA
 from service import create_app
 from service.runtime import Runtime
 from service.settings import Settings
@@ -216,3 +218,90 @@ def shared_cast(shared_app: Flask) -> Cast:
     """Like ``cast``, but set up once per module and backend: tests must not rely on an empty
     world (report fresh cases, and compare before and after rather than absolute counts)."""
     return build_cast(shared_app, shared_app.test_client())
+
+
+# -- governance: small steps shared by the governance and authorisation tests -----------------
+
+
+def malaysian_date(days_from_today: int = 0) -> str:
+    """A Malaysian calendar day (ISO), counted from today (decisions' due dates are such days)."""
+    return (datetime.now(tz=MALAYSIA).date() + timedelta(days=days_from_today)).isoformat()
+
+
+def succeed(caller: Caller, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A POST that must succeed (200 or 201); returns the body."""
+    response = caller.post(path, json=body or {})
+    assert response.status_code in (200, 201), (path, response.get_json())
+    return dict(response.get_json())
+
+
+def establish_committee(
+    keeper: Caller,
+    ppr: str,
+    members: list[dict[str, Any]],
+    quorum_minimum: int | None = None,
+) -> dict[str, Any]:
+    """Establish ``ppr``'s committee for a two-year term and seat ``members``; returns it."""
+    today = datetime.now(tz=MALAYSIA).date()
+    body = {
+        "ppr": ppr,
+        "term_start": today.isoformat(),
+        "term_end": (today + timedelta(days=730)).isoformat(),
+        "quorum_minimum": quorum_minimum,
+    }
+    committee = succeed(keeper, "/api/v1/committees", body)
+    for member in members:
+        committee = succeed(keeper, f"/api/v1/committees/{ppr}/members", member)
+    return committee
+
+
+def schedule_meeting(
+    keeper: Caller, ppr: str, case_ids: list[str] | None = None, title: str = "Lif Blok A"
+) -> dict[str, Any]:
+    """Schedule a meeting next week with one agenda item (about ``case_ids``); returns it."""
+    body = {
+        "ppr": ppr,
+        "scheduled_for": (datetime.now(tz=UTC) + timedelta(days=7)).isoformat(),
+        "place": "Dewan serbaguna",
+        "agenda": [{"title": title, "case_ids": case_ids or []}],
+    }
+    return succeed(keeper, "/api/v1/meetings", body)
+
+
+def held_meeting_with_motion(
+    keeper: Caller,
+    ppr: str,
+    members_present: list[str],
+    case_ids: list[str] | None = None,
+    votes: tuple[int, int, int] | None = None,
+) -> dict[str, Any]:
+    """A meeting scheduled, held with ``members_present`` and with one motion on item 1.
+
+    The motion is by consensus, or a vote of ``votes`` (for, against, abstentions).
+    """
+    meeting = schedule_meeting(keeper, ppr, case_ids)
+    path = f"/api/v1/meetings/{meeting['id']}"
+    succeed(keeper, f"{path}/hold", {"members_present": members_present})
+    motion: dict[str, Any] = {"item_number": 1, "text": "Desak pengurusan membaiki lif."}
+    if votes is None:
+        motion["method"] = "consensus"
+    else:
+        motion.update(
+            method="vote", votes_for=votes[0], votes_against=votes[1], abstentions=votes[2]
+        )
+    return succeed(keeper, f"{path}/motions", motion)
+
+
+def make_decision(
+    keeper: Caller, meeting_id: str, case_ids: list[str] | None = None
+) -> dict[str, Any]:
+    """A decision on motion 1 of a held, quorate meeting: management to act within 30 days."""
+    body = {
+        "meeting_id": meeting_id,
+        "motion_number": 1,
+        "text": "Pengurusan membaiki lif Blok A dalam 30 hari.",
+        "case_ids": case_ids or [],
+        "action_by": "management",
+        "due_date": malaysian_date(30),
+    }
+    return succeed(keeper, "/api/v1/decisions", body)

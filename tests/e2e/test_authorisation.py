@@ -3,6 +3,8 @@
 The matrix: every kind of caller against every endpoint, each expecting one status. A refusal is
 always problem+json and records nothing. Then visibility and redaction: private cases, anonymous
 reporters, households' unit numbers, other residents' ids, internal notes and auditors' pseudonyms.
+Governance (committees, meetings, decisions and their figures) is in the matrix too; what each
+caller sees of it is in test_governance_api.py.
 """
 
 from __future__ import annotations
@@ -17,7 +19,17 @@ import pytest
 
 from domain import clock
 from domain.actors import Role
-from tests.e2e.conftest import REPORT, SLA, Caller, Cast
+from tests.e2e.conftest import (
+    REPORT,
+    SLA,
+    Caller,
+    Cast,
+    establish_committee,
+    held_meeting_with_motion,
+    make_decision,
+    malaysian_date,
+    schedule_meeting,
+)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -203,6 +215,121 @@ MATRIX: list[tuple[Endpoint, tuple[int, ...]]] = [
         ),
         (403, 403, 403, 200, 200, 200, 200, 200, 403, 401, 401),
     ),
+    # -- governance: the committee records, management answers, the PPR's people read ---------
+    (
+        Endpoint("read-committee", "GET", "/api/v1/committees/SRP", "the SRP committee"),
+        (200, 200, 404, 200, 200, 404, 200, 200, 200, 401, 401),
+    ),
+    (
+        Endpoint(
+            "seat-member",
+            "POST",
+            "/api/v1/committees/SRP/members",
+            "the SRP committee",
+            {"member_id": "{fresh}", "name": "Ahli Baru", "role": "member", "selection": "elected"},
+        ),
+        (403, 403, 404, 201, 403, 404, 403, 201, 403, 401, 401),
+    ),
+    (
+        Endpoint("list-meetings", "GET", "/api/v1/meetings"),
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401),
+    ),
+    (
+        Endpoint(
+            "schedule-meeting",
+            "POST",
+            "/api/v1/meetings",
+            "the SRP committee",
+            {"ppr": "SRP", "scheduled_for": "2030-03-01T20:00:00Z", "place": "Surau"},
+        ),
+        (403, 403, 404, 201, 403, 404, 403, 201, 403, 401, 401),
+    ),
+    (
+        Endpoint("read-meeting", "GET", "/api/v1/meetings/{meeting}", "a scheduled meeting"),
+        (200, 200, 404, 200, 200, 404, 200, 200, 200, 401, 401),
+    ),
+    (
+        Endpoint(
+            "hold-meeting",
+            "POST",
+            "/api/v1/meetings/{meeting}/hold",
+            "a scheduled meeting",
+            {"members_present": ["AJK-1"]},
+        ),
+        (403, 403, 404, 200, 403, 404, 403, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint(
+            "record-motion",
+            "POST",
+            "/api/v1/meetings/{meeting}/motions",
+            "a held meeting",
+            {"item_number": 1, "text": "Usul.", "method": "consensus"},
+        ),
+        (403, 403, 404, 200, 403, 404, 403, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint(
+            "publish-minutes",
+            "POST",
+            "/api/v1/meetings/{meeting}/minutes",
+            "a held meeting",
+            {"text": "Minit mesyuarat."},
+        ),
+        (403, 403, 404, 200, 403, 404, 403, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint("decision-register", "GET", "/api/v1/decisions"),
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401),
+    ),
+    (
+        Endpoint(
+            "make-decision",
+            "POST",
+            "/api/v1/decisions",
+            "a carried motion",
+            {
+                "meeting_id": "{meeting}",
+                "motion_number": 1,
+                "text": "Baiki lif.",
+                "action_by": "management",
+                "due_date": "{due}",
+            },
+        ),
+        (403, 403, 404, 201, 403, 404, 403, 201, 403, 401, 401),
+    ),
+    (
+        Endpoint("read-decision", "GET", "/api/v1/decisions/{decision}", "a decision"),
+        (200, 200, 404, 200, 200, 404, 200, 200, 200, 401, 401),
+    ),
+    (
+        Endpoint(
+            "answer-decision",
+            "POST",
+            "/api/v1/decisions/{decision}/respond",
+            "a decision",
+            {"answer": "accept", "commitment_date": "{due}"},
+        ),
+        (403, 403, 404, 403, 200, 404, 403, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint(
+            "verify-decision", "POST", "/api/v1/decisions/{decision}/verify", "a done decision"
+        ),
+        (403, 403, 404, 200, 403, 404, 403, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint("governance-metrics", "GET", "/api/v1/metrics/governance"),
+        (200, 200, 200, 200, 200, 200, 200, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint("governance-metrics-one-ppr", "GET", "/api/v1/metrics/governance?ppr=SRP"),
+        (200, 200, 403, 200, 200, 403, 200, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint("governance-metrics-one-block", "GET", "/api/v1/metrics/governance?block=A"),
+        (403, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401),
+    ),
     # -- PPRs: reads are public, writes are the admin's ----------------------------------------
     (
         Endpoint("list-pprs", "GET", "/api/v1/pprs"),
@@ -346,10 +473,52 @@ def arrange(cast: Cast, needs: str, public_case: str) -> dict[str, str]:
             f"/api/v1/pprs/{values['ppr']}/categories",
             {"code": "LIFT", "name_ms": "Lif", "name_en": "Lift", "sla": SLA},
         )
+    elif needs in GOVERNANCE_NEEDS:
+        values.update(arrange_governance(cast, needs))
     elif needs == "a spare token":
         values["token_id"] = cast.caller(Role.RESIDENT, ["SRP"], "Spare").token_id
     else:
         assert needs == "nothing", needs
+    return values
+
+
+#: Governance states, each built on the one before.
+GOVERNANCE_NEEDS = (
+    "the SRP committee",
+    "a scheduled meeting",
+    "a held meeting",
+    "a carried motion",
+    "a decision",
+    "a done decision",
+)
+
+
+def arrange_governance(cast: Cast, needs: str) -> dict[str, str]:
+    """SRP's committee (one chair, a quorum of one) and, as ``needs`` says, a meeting or decision."""
+    if cast.admin.get("/api/v1/committees/SRP").status_code == 404:
+        chair = {
+            "member_id": "AJK-1",
+            "name": "Puan Zaleha",
+            "role": "chair",
+            "selection": "elected",
+        }
+        establish_committee(cast.admin, "SRP", [chair], quorum_minimum=1)
+    depth = GOVERNANCE_NEEDS.index(needs)
+    values = {"due": malaysian_date(30)}
+    if depth in (1, 2):
+        values["meeting"] = schedule_meeting(cast.committee, "SRP")["id"]
+    if depth == 2:
+        hold = {"members_present": ["AJK-1"]}
+        _post(cast.committee, f"/api/v1/meetings/{values['meeting']}/hold", hold)
+    if depth >= 3:
+        values["meeting"] = held_meeting_with_motion(cast.committee, "SRP", ["AJK-1"])["id"]
+    if depth >= 4:
+        values["decision"] = make_decision(cast.committee, values["meeting"])["id"]
+    if depth >= 5:
+        path = f"/api/v1/decisions/{values['decision']}"
+        answer = {"answer": "accept", "commitment_date": values["due"]}
+        _post(cast.management, f"{path}/respond", answer)
+        _post(cast.management, f"{path}/done", {"note": "Siap."})
     return values
 
 
