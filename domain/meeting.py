@@ -9,7 +9,7 @@ from typing import Any
 from eventsourcing.domain import event
 
 from domain import clock
-from domain.actors import Actor, Role
+from domain.actors import Actor
 from domain.base import K2KAggregate, occurred
 from domain.committee import COMMITTEE_KEEPERS, AgeBand, Gender
 from domain.errors import IllegalTransition, InvalidValue, NotPermitted
@@ -52,6 +52,12 @@ def resident_group(gender: Gender | None, age_band: AgeBand | None) -> str:
     return (
         f"{gender.value if gender else 'undeclared'}/{age_band.value if age_band else 'undeclared'}"
     )
+
+
+#: Every key residents may be counted under: each gender and age band, either undeclared.
+RESIDENT_GROUPS = frozenset(
+    resident_group(gender, band) for gender in (*Gender, None) for band in (*AgeBand, None)
+)
 
 
 class Meeting(K2KAggregate):
@@ -178,6 +184,12 @@ class Meeting(K2KAggregate):
                 "members_present", f"not on the committee then: {', '.join(strangers)}"
             )
         for group, count in residents_attending.items():
+            if group not in RESIDENT_GROUPS:
+                raise InvalidValue(
+                    "residents_attending",
+                    f"{group!r} is not a group: use 'gender/age band' such as 'female/35-44' "
+                    "(either part may be 'undeclared')",
+                )
             if count < 0:
                 raise InvalidValue("residents_attending", f"{group}: a count cannot be negative")
         if management_present < 0:
@@ -345,4 +357,4 @@ class Meeting(K2KAggregate):
         self.last_occurred_at = occurred_at
 
 
-__all__ = ["Meeting", "MeetingStatus", "Role", "VoteMethod", "resident_group"]
+__all__ = ["RESIDENT_GROUPS", "Meeting", "MeetingStatus", "VoteMethod", "resident_group"]

@@ -365,6 +365,28 @@ def test_resident_counts_cannot_be_negative(gov: Governance) -> None:
         gov.hold(meeting_id, residents_attending={"female/18-24": 3, "male/18-24": -1})
 
 
+@pytest.mark.parametrize("group", ["women", "female/40-49", "female", "other/35-44"])
+def test_residents_are_counted_only_under_known_groups(gov: Governance, group: str) -> None:
+    meeting_id = gov.schedule()
+
+    with gov.refuses(InvalidValue, meeting_id, field="residents_attending"):
+        gov.hold(meeting_id, residents_attending={group: 2})
+
+
+def test_a_held_meeting_keeps_its_attendance(gov: Governance) -> None:
+    meeting_id = gov.schedule()
+
+    gov.hold(
+        meeting_id,
+        residents_attending={"female/35-44": 4, "undeclared/undeclared": 1},
+        management_present=2,
+    )
+
+    meeting = gov.meeting(meeting_id)
+    assert meeting.residents_attending == {"female/35-44": 4, "undeclared/undeclared": 1}
+    assert meeting.management_present == 2
+
+
 def test_management_present_cannot_be_negative(gov: Governance) -> None:
     meeting_id = gov.schedule()
 
