@@ -23,7 +23,7 @@ from domain.errors import (
     NotFound,
     VersionMismatch,
 )
-from domain.governance import GovernanceCommands
+from domain.perception import SurveyCommands
 from domain.ppr import DEFAULT_DISPUTE_WINDOW_DAYS, Ppr, SlaTargets, ppr_id
 
 #: How often a command that is safe to repeat (comment, support) is retried after losing a race.
@@ -43,8 +43,12 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class K2K(GovernanceCommands):
-    """K2K Co-Manage: register PPRs, report and work cases, run committees (``GovernanceCommands``)."""
+class K2K(SurveyCommands):
+    """K2K Co-Manage: PPRs and cases here; committees and surveys in its bases.
+
+    ``GovernanceCommands`` (committees, meetings, decisions) and ``SurveyCommands`` (surveys and
+    responses) hold the other commands, one subject per file.
+    """
 
     name = "k2k"
     snapshotting_intervals: ClassVar[dict[type[MutableOrImmutableAggregate[Any]], int]] = {

@@ -19,7 +19,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain import clock
 from domain.actors import Actor
-from domain.base import Saved
+from domain.base import K2KAggregate, Saved
 from domain.case import Case
 from domain.committee import AgeBand, Committee, CommitteeRole, Gender, Selection, committee_id
 from domain.decision import ActionBy, Answer, Decision
@@ -33,7 +33,7 @@ from domain.errors import (
 from domain.meeting import Meeting, VoteMethod
 from domain.ppr import Ppr
 
-A = TypeVar("A", Committee, Meeting, Decision)
+A = TypeVar("A", bound=K2KAggregate)
 #: Linked cases may be busy (comments, supports); the governance step is retried on fresh cases.
 LINKED_RETRY_ATTEMPTS = 20
 
