@@ -7,6 +7,7 @@ from projections.case_metrics import CaseMetricsProjection
 from projections.case_timeline import CaseTimelineProjection
 from projections.engine import Projection
 from projections.governance import GovernanceProjection
+from projections.perception import PerceptionProjection
 from projections.ppr_directory import PprDirectoryProjection
 
 
@@ -18,4 +19,5 @@ def all_projections() -> list[Projection]:
         CaseTimelineProjection(),
         CaseMetricsProjection(),
         GovernanceProjection(),
+        PerceptionProjection(),
     ]

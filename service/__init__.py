@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from service.metrics.routes import blp as metrics_blp
     from service.pprs.routes import blp as pprs_blp
     from service.runtime import Runtime
+    from service.surveys.routes import blp as surveys_blp
     from service.tokens.routes import blp as tokens_blp
 
     config = dict(config or {})
@@ -70,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         committees_blp,
         meetings_blp,
         decisions_blp,
+        surveys_blp,
         metrics_blp,
         tokens_blp,
     ):

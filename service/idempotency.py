@@ -50,10 +50,17 @@ def derived_id(purpose: str) -> UUID | None:
     return uuid5(NAMESPACE_URL, f"k2k:{purpose}:{_caller()}:{key}")
 
 
+#: Endpoints whose requests must leave no trace tied to the caller (an anonymous survey answer):
+#: a key's stored fingerprint would hash the answers together with who gave them.
+UNRECORDED_ENDPOINTS = frozenset({"surveys.respond_to_survey"})
+
+
 def _before() -> Response | None:
     g.idempotency_key = None
     if request.method != "POST" or HEADER not in request.headers:
         return None
+    if request.endpoint in UNRECORDED_ENDPOINTS:
+        return None  # answering twice is refused by the survey itself
     key = request.headers[HEADER].strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         return problem(

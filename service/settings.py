@@ -28,6 +28,7 @@ class Settings:
     autoclose_interval: float = 300.0
     pseudonym_key: str = "k2k-dev-pseudonym-key"
     postgres_pool_size: int = 5
+    response_key: str = "k2k-dev-response-key"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -44,6 +45,7 @@ class Settings:
             autoclose_interval=float(env.get("K2K_AUTOCLOSE_INTERVAL", "300")),
             pseudonym_key=env.get("K2K_PSEUDONYM_KEY", "k2k-dev-pseudonym-key"),
             postgres_pool_size=int(env.get("POSTGRES_POOL_SIZE", "5")),
+            response_key=env.get("K2K_RESPONSE_KEY", "k2k-dev-response-key"),
         )
 
     @property
@@ -66,12 +68,14 @@ class Settings:
             path.parent.mkdir(parents=True, exist_ok=True)
             events = path.with_name(path.stem + ".events" + (path.suffix or ".sqlite"))
             return {
+                "K2K_RESPONSE_KEY": self.response_key,
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(events),
                 "SQLITE_LOCK_TIMEOUT": "10",
             }
         parts = urlsplit(self.database_url)
         env = {
+            "K2K_RESPONSE_KEY": self.response_key,
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")),
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",

@@ -11,12 +11,14 @@ from domain import clock
 from domain.actors import Role
 from domain.errors import NotPermitted
 from projections.governance_report import governance_report
+from projections.perception_report import csat_report, perception_report
 from projections.resolution_report import Filters, priority_report, resolution_report
 from service.auth import current_principal
 from service.cases.visibility import can_view_case
 from service.errors import documents_errors
 from service.extensions import runtime
 from service.metrics import schemas
+from service.surveys.schemas import PerceptionQueryArgsSchema, PerceptionReportSchema
 from service.tokens.store import Principal
 
 blp = Blueprint(
@@ -105,3 +107,27 @@ class Governance(MethodView):
             return governance_report(
                 conn, filters.ppr_codes, filters.start, filters.end, clock.now()
             )
+
+
+@blp.route("/perception")
+class Perception(MethodView):
+    """Perception figures."""
+
+    @blp.arguments(PerceptionQueryArgsSchema, location="query")
+    @blp.response(200, PerceptionReportSchema)
+    @documents_errors(blp, 401, 403)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Perception per PPR, wave, construct and audience; gaps, trends and case-level CSAT."""
+        viewer = current_principal()
+        filters = _filters(viewer, {"ppr": args.get("ppr")})
+        audience = args.get("audience")
+        with runtime().engine.connect() as conn:
+            report = perception_report(
+                conn,
+                filters.ppr_codes,
+                wave=args.get("wave"),
+                construct=args.get("construct"),
+                audience=audience.value if audience else None,
+            )
+            report["csat"] = csat_report(conn, filters.ppr_codes)
+        return report

@@ -1,0 +1,1 @@
+"""Surveys: perception and trust waves for residents, management and the committee."""
