@@ -115,7 +115,7 @@ class SurveyCommands(GovernanceCommands):
         *,
         audience: Audience,
         ppr_code: str,
-        answers: dict[str, int],
+        answers: dict[str, int | None],
         gender: str | None = None,
         age_band: str | None = None,
         block: str | None = None,

@@ -243,7 +243,7 @@ class Survey(K2KAggregate):
         self.status = SurveyStatus.CLOSED.value
         self.last_occurred_at = occurred_at
 
-    def check_answers(self, answers: dict[str, int]) -> dict[str, int]:
+    def check_answers(self, answers: dict[str, int | None]) -> dict[str, int]:
         """Answers name known items with values on their scale; skipped items are left out."""
         scales = {item["code"]: Scale(item["scale"]) for item in self.items}
         cleaned = {}

@@ -58,6 +58,7 @@ from service.demo_data import (
     Scenario,
 )
 from service.demo_governance import CaseRef, GovernancePlan, plan_governance
+from service.demo_surveys import load_surveys
 from service.runtime import Runtime
 from service.tokens.store import ALL_PPRS, issue_token
 
@@ -849,6 +850,17 @@ def load_demo(
         for number, cast in enumerate(planner.casts)
     ]
     steps = _replay([*plans, *governance], now)
+    for number, cast in enumerate(planner.casts):
+        load_surveys(
+            app,
+            ADMIN,
+            cast.ppr.code,
+            "ABCDEF"[: len(cast.ppr.blocks)],
+            cast.residents,
+            cast.management,
+            random.Random(seed * 7 + number),
+            now,
+        )
     tokens = _issue_tokens(runtime, planner.casts)
     runtime.runner.catch_up()
     log.info(
