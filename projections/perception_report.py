@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, distinct, func, select
 
 from projections.case_list import case_list
 from projections.perception import survey_answers, surveys
@@ -100,19 +100,28 @@ def perception_report(
         query = query.where(a.survey_id == survey_id)
     answers = conn.execute(query).all()
     survey_rows = {row.survey_id: row for row in conn.execute(select(surveys)).all()}
+    # Responses per survey, PPR and audience, counted apart from the filters: a response that
+    # skipped the items of the construct asked for still counts towards the response rate.
+    counted = select(a.survey_id, a.ppr_code, a.audience, func.count(distinct(a.response_id)))
+    if ppr_codes is not None:
+        counted = counted.where(a.ppr_code.in_(list(ppr_codes)))
+    responses: dict[tuple[str, str, str], int] = {
+        (survey, ppr, audience_code): count
+        for survey, ppr, audience_code, count in conn.execute(
+            counted.group_by(a.survey_id, a.ppr_code, a.audience)
+        ).tuples()
+    }
 
     grouped: dict[tuple[str, str, str, str], list[Any]] = defaultdict(list)
-    responses: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for row in answers:
         grouped[(row.ppr_code, row.wave, row.construct, row.audience)].append(row)
-        responses[(row.survey_id, row.ppr_code, row.audience)].add(row.response_id)
 
     def rate(rows: Sequence[Any]) -> float | None:
         survey = survey_rows[rows[0].survey_id]
         size = survey.audience_sizes.get(rows[0].audience)
         if not size or survey.ppr_codes != [rows[0].ppr_code]:
             return None
-        return share(len(responses[(survey.survey_id, rows[0].ppr_code, rows[0].audience)]), size)
+        return share(responses[(survey.survey_id, rows[0].ppr_code, rows[0].audience)], size)
 
     groups = []
     figures: dict[tuple[str, str, str, str], dict[str, Any]] = {}

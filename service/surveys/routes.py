@@ -21,6 +21,7 @@ from service.concurrency import expected_version
 from service.errors import documents_errors
 from service.extensions import runtime
 from service.governance_common import respond
+from service.metrics.routes import ANALYSTS
 from service.surveys import schemas
 from service.tokens.store import Principal
 
@@ -32,6 +33,8 @@ blp = Blueprint(
 )
 SURVEY = schemas.SurveySchema()
 AUDIENCE_OF = {role: audience for audience, role in AUDIENCE_ROLES.items()}
+#: Who reads a survey's results: whoever reads the perception metrics (not integrations).
+RESULT_READERS = ANALYSTS | {Role.RESIDENT}
 
 
 def _present(survey: Survey) -> dict[str, Any]:
@@ -203,10 +206,13 @@ class Results(MethodView):
     """A survey's results."""
 
     @blp.response(200, schemas.PerceptionReportSchema)
-    @documents_errors(blp, 401, 404)
+    @documents_errors(blp, 401, 403, 404)
     def get(self, survey_id: UUID) -> dict[str, Any]:
         """Results per PPR, construct and audience; groups under 5 respondents are suppressed."""
         viewer = current_principal()
+        if viewer.role not in RESULT_READERS:
+            # The same figures as GET /metrics/perception, so the same readers.
+            raise NotPermitted("survey results are for residents, staff, auditors and admin")
         survey = _visible(viewer, survey_id)
         codes = None if viewer.all_pprs else [c for c in survey.ppr_codes if viewer.in_scope(c)]
         with runtime().engine.connect() as conn:

@@ -305,3 +305,31 @@ def make_decision(
         "due_date": malaysian_date(30),
     }
     return succeed(keeper, "/api/v1/decisions", body)
+
+
+# -- surveys: a survey to answer, shared by the survey and authorisation tests ----------------
+
+
+def survey_body(pprs: list[str], **overrides: Any) -> dict[str, Any]:
+    """A survey of ``pprs`` for residents and management, copying the residents' starter."""
+    body: dict[str, Any] = {
+        "title": "Tinjauan persepsi",
+        "pprs": pprs,
+        "audiences": ["residents", "management"],
+        "wave": "2026-H1",
+        "period_start": "2026-01-01",
+        "period_end": "2026-06-30",
+        "starter": "residents",
+    }
+    return {**body, **overrides}
+
+
+def draft_survey(admin: Caller, pprs: list[str], **overrides: Any) -> dict[str, Any]:
+    """A drafted survey (see ``survey_body``); returns it."""
+    return succeed(admin, "/api/v1/surveys", survey_body(pprs, **overrides))
+
+
+def open_survey(admin: Caller, pprs: list[str], **overrides: Any) -> dict[str, Any]:
+    """A drafted and opened survey (see ``survey_body``); returns it."""
+    survey = draft_survey(admin, pprs, **overrides)
+    return succeed(admin, f"/api/v1/surveys/{survey['id']}/open")

@@ -4,7 +4,8 @@ The matrix: every kind of caller against every endpoint, each expecting one stat
 always problem+json and records nothing. Then visibility and redaction: private cases, anonymous
 reporters, households' unit numbers, other residents' ids, internal notes and auditors' pseudonyms.
 Governance (committees, meetings, decisions and their figures) is in the matrix too; what each
-caller sees of it is in test_governance_api.py.
+caller sees of it is in test_governance_api.py. So are surveys and the perception figures (each
+caller answers a fresh survey, since a second answer is refused); see test_surveys_api.py.
 """
 
 from __future__ import annotations
@@ -24,11 +25,14 @@ from tests.e2e.conftest import (
     SLA,
     Caller,
     Cast,
+    draft_survey,
     establish_committee,
     held_meeting_with_motion,
     make_decision,
     malaysian_date,
+    open_survey,
     schedule_meeting,
+    survey_body,
 )
 
 PROBLEM_JSON = "application/problem+json"
@@ -76,6 +80,15 @@ def command(path: str, needs: str, body: dict[str, Any] | None = None) -> Endpoi
     """``POST /cases/{id}/<path>`` on a fresh case in the state ``needs``."""
     return Endpoint(path, "POST", f"/api/v1/cases/{{case}}/{path}", needs, body or {})
 
+
+#: A survey item, for revising a survey's items.
+SURVEY_ITEM = {
+    "code": "trust_committee",
+    "text_ms": "Saya percaya jawatankuasa penduduk.",
+    "text_en": "I trust the residents' committee.",
+    "scale": "likert_5",
+    "construct": "trust_in_committee",
+}
 
 #: reporter, neighbour, other-PPR resident, committee, management, other-PPR management,
 #: auditor, admin, integration, no token, bad token.
@@ -330,6 +343,64 @@ MATRIX: list[tuple[Endpoint, tuple[int, ...]]] = [
         Endpoint("governance-metrics-one-block", "GET", "/api/v1/metrics/governance?block=A"),
         (403, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401),
     ),
+    # -- surveys: the admin drafts and runs them, residents and management answer --------------
+    (
+        Endpoint("list-surveys", "GET", "/api/v1/surveys"),
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401),
+    ),
+    (
+        Endpoint("starter-instruments", "GET", "/api/v1/surveys/starter-instruments"),
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401),
+    ),
+    (
+        Endpoint("draft-survey", "POST", "/api/v1/surveys", body=survey_body(["SRP"])),
+        (403, 403, 403, 403, 403, 403, 403, 201, 403, 401, 401),
+    ),
+    (
+        Endpoint("read-survey", "GET", "/api/v1/surveys/{survey}", "an open SRP survey"),
+        (200, 200, 404, 200, 200, 404, 200, 200, 200, 401, 401),
+    ),
+    (
+        Endpoint("open-survey", "POST", "/api/v1/surveys/{survey}/open", "a draft SRP survey"),
+        (403, 403, 403, 403, 403, 403, 403, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint("close-survey", "POST", "/api/v1/surveys/{survey}/close", "an open SRP survey"),
+        (403, 403, 403, 403, 403, 403, 403, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint(
+            "revise-survey-items",
+            "PUT",
+            "/api/v1/surveys/{survey}/items",
+            "a draft SRP survey",
+            {"items": [SURVEY_ITEM]},
+        ),
+        (403, 403, 403, 403, 403, 403, 403, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint(
+            "answer-survey",
+            "POST",
+            "/api/v1/surveys/{survey}/responses",
+            "an open SRP survey",
+            {"answers": {"trust_committee": 4}},
+        ),
+        # The committee is not asked by this survey (residents and management are).
+        (201, 201, 404, 403, 201, 404, 403, 403, 403, 401, 401),
+    ),
+    (
+        Endpoint("survey-results", "GET", "/api/v1/surveys/{survey}/results", "an open SRP survey"),
+        (200, 200, 404, 200, 200, 404, 200, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint("perception-metrics", "GET", "/api/v1/metrics/perception"),
+        (200, 200, 200, 200, 200, 200, 200, 200, 403, 401, 401),
+    ),
+    (
+        Endpoint("perception-metrics-one-ppr", "GET", "/api/v1/metrics/perception?ppr=SRP"),
+        (200, 200, 403, 200, 200, 403, 200, 200, 403, 401, 401),
+    ),
     # -- PPRs: reads are public, writes are the admin's ----------------------------------------
     (
         Endpoint("list-pprs", "GET", "/api/v1/pprs"),
@@ -475,6 +546,9 @@ def arrange(cast: Cast, needs: str, public_case: str) -> dict[str, str]:
         )
     elif needs in GOVERNANCE_NEEDS:
         values.update(arrange_governance(cast, needs))
+    elif needs in ("a draft SRP survey", "an open SRP survey"):
+        make = open_survey if needs == "an open SRP survey" else draft_survey
+        values["survey"] = make(cast.admin, ["SRP"])["id"]
     elif needs == "a spare token":
         values["token_id"] = cast.caller(Role.RESIDENT, ["SRP"], "Spare").token_id
     else:
