@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from flask import Response, jsonify
 
 from domain.actors import Role
 from domain.errors import NotFound, NotPermitted
 from service.concurrency import with_etag
+from service.errors import documents_errors
 from service.tokens.store import Principal
 
 #: Roles that see who signed attendance registers and members' self-declared details.
@@ -34,3 +37,26 @@ def respond(body: dict[str, Any], version: int, status: int = 200) -> Response:
     response = jsonify(body)
     response.status_code = status
     return with_etag(response, version)
+
+
+def register_command(
+    blp: Any,
+    *,
+    id_name: str,
+    name: str,
+    schema: type,
+    response_schema: type,
+    summary: str,
+    handle: Callable[[dict[str, Any], UUID], Response],
+) -> None:
+    """Expose ``handle`` as ``POST /<id>/<name>``, documented with its schemas and problems."""
+
+    def view(args: dict[str, Any], **ids: UUID) -> Response:
+        return handle(args, ids[id_name])
+
+    view.__name__ = name.replace("-", "_")
+    view.__doc__ = summary
+    decorated = documents_errors(blp, 400, 401, 403, 404, 409, 412, 422)(view)
+    decorated = blp.response(200, response_schema)(decorated)
+    decorated = blp.arguments(schema)(decorated)
+    blp.route(f"/<uuid:{id_name}>/{name}", methods=["POST"])(decorated)

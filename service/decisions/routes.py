@@ -17,7 +17,7 @@ from service.concurrency import expected_version
 from service.decisions import schemas
 from service.errors import documents_errors
 from service.extensions import runtime
-from service.governance_common import require_scope, require_writer, respond
+from service.governance_common import register_command, require_scope, require_writer, respond
 from service.tokens.store import Principal
 
 blp = Blueprint(
@@ -118,7 +118,7 @@ class DecisionById(MethodView):
 
 
 def _command(name: str, schema: type, method: str, summary: str) -> None:
-    def view(args: dict[str, Any], decision_id: UUID) -> Response:
+    def handle(args: dict[str, Any], decision_id: UUID) -> Response:
         viewer = current_principal()
         _visible(viewer, decision_id)
         require_writer(viewer)
@@ -127,12 +127,15 @@ def _command(name: str, schema: type, method: str, summary: str) -> None:
         )
         return _answer(decision_id)
 
-    view.__name__ = name.replace("-", "_")
-    view.__doc__ = summary
-    decorated = documents_errors(blp, 400, 401, 403, 404, 409, 412, 422)(view)
-    decorated = blp.response(200, schemas.DecisionSchema)(decorated)
-    decorated = blp.arguments(schema)(decorated)
-    blp.route(f"/<uuid:decision_id>/{name}", methods=["POST"])(decorated)
+    register_command(
+        blp,
+        id_name="decision_id",
+        name=name,
+        schema=schema,
+        response_schema=schemas.DecisionSchema,
+        summary=summary,
+        handle=handle,
+    )
 
 
 _command(

@@ -17,7 +17,13 @@ from service.cases.visibility import Redactor
 from service.concurrency import expected_version
 from service.errors import documents_errors
 from service.extensions import runtime
-from service.governance_common import STAFF_VIEWERS, require_scope, require_writer, respond
+from service.governance_common import (
+    STAFF_VIEWERS,
+    register_command,
+    require_scope,
+    require_writer,
+    respond,
+)
 from service.meetings import schemas
 from service.tokens.store import Principal
 
@@ -138,7 +144,7 @@ class MeetingById(MethodView):
 
 
 def _command(name: str, schema: type, method: str, summary: str) -> None:
-    def view(args: dict[str, Any], meeting_id: UUID) -> Response:
+    def handle(args: dict[str, Any], meeting_id: UUID) -> Response:
         viewer = current_principal()
         _visible(viewer, meeting_id)
         require_writer(viewer)
@@ -147,12 +153,15 @@ def _command(name: str, schema: type, method: str, summary: str) -> None:
         )
         return _answer(meeting_id, viewer)
 
-    view.__name__ = name.replace("-", "_")
-    view.__doc__ = summary
-    decorated = documents_errors(blp, 400, 401, 403, 404, 409, 412, 422)(view)
-    decorated = blp.response(200, schemas.MeetingSchema)(decorated)
-    decorated = blp.arguments(schema)(decorated)
-    blp.route(f"/<uuid:meeting_id>/{name}", methods=["POST"])(decorated)
+    register_command(
+        blp,
+        id_name="meeting_id",
+        name=name,
+        schema=schema,
+        response_schema=schemas.MeetingSchema,
+        summary=summary,
+        handle=handle,
+    )
 
 
 _command(
