@@ -78,12 +78,23 @@ class GovernanceCommands(Application[UUID]):
         """A decision."""
         return self._get(Decision, decision_id, "decision")
 
+    @staticmethod
+    def _case_ids(case_ids: list[str], field: str) -> list[str]:
+        """Case ids in one spelling (a UUID's canonical form), each once."""
+        canonical = []
+        for raw in case_ids:
+            try:
+                canonical.append(str(UUID(str(raw))))
+            except ValueError as error:
+                raise InvalidValue(field, f"{raw!r} is not a case id") from error
+        return list(dict.fromkeys(canonical))
+
     def _linked_cases(self, ppr_code: str, case_ids: list[str], field: str) -> list[Case]:
         cases = []
-        for raw in dict.fromkeys(case_ids):
+        for raw in self._case_ids(case_ids, field):
             try:
                 case = self.get_case(UUID(raw))
-            except (ValueError, NotFound) as error:
+            except NotFound as error:
                 raise InvalidValue(field, f"no case {raw}") from error
             if case.ppr_code != ppr_code:
                 raise InvalidValue(field, f"case {raw} belongs to another PPR")
@@ -109,9 +120,10 @@ class GovernanceCommands(Application[UUID]):
             try:
                 self.save(aggregate, *cases)
             except IntegrityError as error:
-                if expected_version is not None:
+                current = load().version
+                if expected_version is not None and current != expected_version:
                     # The version the caller named stopped being current while we worked.
-                    raise VersionMismatch(expected_version) from error
+                    raise VersionMismatch(expected_version, current) from error
                 if attempt + 1 >= LINKED_RETRY_ATTEMPTS:
                     break
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
@@ -228,6 +240,7 @@ class GovernanceCommands(Application[UUID]):
     ) -> Saved:
         """Schedule a committee meeting; each case on the agenda records that it was tabled."""
         committee = self.get_committee(ppr_code)
+        agenda = [(title, self._case_ids(ids, "agenda")) for title, ids in agenda]
         for attempt in range(LINKED_RETRY_ATTEMPTS):
             meeting = Meeting.schedule(
                 actor, committee.ppr_code, scheduled_for, place, agenda, occurred_at
@@ -270,8 +283,10 @@ class GovernanceCommands(Application[UUID]):
     ) -> Saved:
         """Add an agenda item (tabling its cases)."""
 
+        canonical = self._case_ids(case_ids, "case_ids")
+
         def change(meeting: Meeting) -> list[Case]:
-            number = meeting.add_agenda_item(actor, title, case_ids, occurred_at)
+            number = meeting.add_agenda_item(actor, title, canonical, occurred_at)
             return self._table_cases(actor, meeting, [meeting.agenda[number - 1]])
 
         return self._save_with_cases(lambda: self.get_meeting(meeting_id), expected_version, change)
@@ -393,6 +408,7 @@ class GovernanceCommands(Application[UUID]):
     ) -> Saved:
         """Record a decision on a carried motion of a quorate meeting; its cases record it too."""
         meeting = self.get_meeting(meeting_id)
+        case_ids = self._case_ids(case_ids, "case_ids")
         for attempt in range(LINKED_RETRY_ATTEMPTS):
             decision = Decision.make(
                 actor,

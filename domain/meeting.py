@@ -16,6 +16,8 @@ from domain.errors import IllegalTransition, InvalidValue, NotPermitted
 
 TEXT_MAX = 4000
 MINUTES_MAX = 50_000
+#: More people than any PPR hall holds: a count above it is a typing error, refused.
+MAX_ATTENDANCE = 10_000
 
 
 class MeetingStatus(StrEnum):
@@ -190,10 +192,12 @@ class Meeting(K2KAggregate):
                     f"{group!r} is not a group: use 'gender/age band' such as 'female/35-44' "
                     "(either part may be 'undeclared')",
                 )
-            if count < 0:
-                raise InvalidValue("residents_attending", f"{group}: a count cannot be negative")
-        if management_present < 0:
-            raise InvalidValue("management_present", "cannot be negative")
+            if not 0 <= count <= MAX_ATTENDANCE:
+                raise InvalidValue(
+                    "residents_attending", f"{group}: a count must be 0-{MAX_ATTENDANCE}"
+                )
+        if not 0 <= management_present <= MAX_ATTENDANCE:
+            raise InvalidValue("management_present", f"must be 0-{MAX_ATTENDANCE}")
         self._hold(
             members_present=present,
             members_seated=len(members_seated),

@@ -4,9 +4,10 @@ Definitions (issue 5):
 
 - **Groups**: PPR, wave, construct and audience. ``n`` = responses in the group that answered at
   least one of the construct's items (skipped items do not count).
-- **Suppression**: a group with fewer than 5 respondents is shown as ``{"suppressed": true}`` with
-  no figures at all (not zero), so no one can be identified; a gap or trend point that needs a
-  suppressed group is suppressed too.
+- **Suppression**: a group with fewer than 5 respondents, or with fewer than 5 from any one of the
+  surveys it merges, is shown as ``{"suppressed": true}`` with no figures at all (not zero), so no
+  one can be identified (not even by subtracting one survey's figures from the merged ones); a
+  gap or trend point that needs a suppressed group is suppressed too.
 - **Response rate**: responses of that audience to the survey from that PPR / the audience size the
   admin gave, when the survey covers only that PPR and the size is known; otherwise null.
 - Per scale, over the group's answers: **Likert 1-5**: mean, median, top-2-box % (answers of 4 or
@@ -62,7 +63,12 @@ def _scale_figures(scale: str, values: list[int]) -> dict[str, Any]:
 
 def _group(rows: Sequence[Any], response_rate: float | None) -> dict[str, Any]:
     respondents = {row.response_id for row in rows}
-    if len(respondents) < MINIMUM_GROUP:
+    per_survey: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        per_survey[row.survey_id].add(row.response_id)
+    # Each survey's part must be large enough on its own: otherwise a small survey's answers
+    # could be recovered by subtracting its suppressed results from the merged group's.
+    if min(len(part) for part in per_survey.values()) < MINIMUM_GROUP:
         return dict(SUPPRESSED)
     by_scale: dict[str, list[int]] = defaultdict(list)
     for row in rows:

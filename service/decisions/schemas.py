@@ -22,7 +22,7 @@ class DecisionCreateSchema(ma.Schema):
     """A decision on a carried motion."""
 
     meeting_id = fields.UUID(required=True)
-    motion_number = fields.Integer(strict=True, required=True)
+    motion_number = fields.Integer(strict=True, required=True, validate=validate.Range(1, 1000))
     text = fields.String(required=True, validate=validate.Length(1, 4000))
     case_ids = fields.List(fields.String(), load_default=list)
     action_by = fields.Enum(ActionBy, by_value=True, required=True)

@@ -49,26 +49,28 @@ class HoldSchema(ma.Schema):
     members_present = fields.List(fields.String(), required=True)
     residents_attending = fields.Dict(
         keys=fields.String(),
-        values=fields.Integer(strict=True, validate=validate.Range(min=0)),
+        values=fields.Integer(strict=True, validate=validate.Range(0, 10_000)),
         load_default=dict,
         metadata={"description": "Residents counted by 'gender/age band', e.g. 'female/35-44'"},
     )
     resident_ids = fields.List(
         fields.String(), load_default=list, metadata={"description": "Residents who signed in"}
     )
-    management_present = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
+    management_present = fields.Integer(
+        strict=True, load_default=0, validate=validate.Range(0, 10_000)
+    )
     occurred_at = _backfill()
 
 
 class MotionSchema(ma.Schema):
     """A motion and its outcome."""
 
-    item_number = fields.Integer(strict=True, required=True)
+    item_number = fields.Integer(strict=True, required=True, validate=validate.Range(1, 1000))
     text = fields.String(required=True, validate=validate.Length(1, 4000))
     method = fields.Enum(VoteMethod, by_value=True, required=True)
-    votes_for = fields.Integer(strict=True, load_default=0)
-    votes_against = fields.Integer(strict=True, load_default=0)
-    abstentions = fields.Integer(strict=True, load_default=0)
+    votes_for = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 1000))
+    votes_against = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 1000))
+    abstentions = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 1000))
     occurred_at = _backfill()
 
 

@@ -104,9 +104,18 @@ class Governance(MethodView):
             raise NotPermitted("governance figures are per PPR: no category or block filter")
         filters = _filters(viewer, args)
         with runtime().engine.connect() as conn:
-            return governance_report(
+            report = governance_report(
                 conn, filters.ppr_codes, filters.start, filters.end, clock.now()
             )
+        if viewer.role not in ANALYSTS:
+            # A committee has a handful of named members: any breakdown of their self-declared
+            # gender and age band, read at chosen moments, would tell residents who declared what.
+            for section in ("seats", "leadership"):
+                report[section] = {
+                    kind: {"n": figures["n"], "suppressed": True}
+                    for kind, figures in report[section].items()
+                }
+        return report
 
 
 @blp.route("/perception")

@@ -42,7 +42,7 @@ class SurveyCreateSchema(ma.Schema):
     )
     audience_sizes = fields.Dict(
         keys=fields.String(),
-        values=fields.Integer(strict=True, validate=validate.Range(min=1)),
+        values=fields.Integer(strict=True, validate=validate.Range(1, 10_000_000)),
         load_default=dict,
         metadata={"description": "Known audience sizes, for response rates"},
     )
@@ -68,7 +68,7 @@ class ResponseSchema(ma.Schema):
     ppr = fields.String(metadata={"description": "Needed only when the token covers several PPRs"})
     answers = fields.Dict(
         keys=fields.String(),
-        values=fields.Integer(strict=True, allow_none=True),
+        values=fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 10)),
         required=True,
     )
     gender = fields.Enum(Gender, by_value=True, load_default=None, allow_none=True)

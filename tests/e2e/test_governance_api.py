@@ -807,7 +807,9 @@ def test_residents_of_the_ppr_get_the_ppr_level_governance_figures(
     figures = get_json(shared_cast.resident, "/api/v1/metrics/governance", **srp.period(**query))
 
     assert figures["meetings"]["held"] == 2
-    assert figures["seats"]["by_gender"]["n"] == 5
+    # Residents get the seat counts but never a breakdown of named members' gender or age band.
+    assert figures["seats"]["by_gender"] == {"n": 5, "suppressed": True}
+    assert figures["leadership"]["by_age_band"]["suppressed"] is True
 
 
 @pytest.mark.parametrize("viewer", ["resident", "committee", "management", "auditor"])

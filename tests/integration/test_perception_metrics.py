@@ -67,6 +67,7 @@ from tests.integration.scenario import (
     events,
     manual_clock,
     register_ppr,
+    resident,
 )
 
 H1 = "2025-H1"
@@ -831,3 +832,41 @@ def test_rebuilding_from_zero_gives_the_incrementally_maintained_figures(
 
     assert runner.rebuild("perception") == runner.head()
     assert perception_state(runtime) == incremental
+
+
+def test_a_small_survey_merged_into_a_wave_suppresses_the_merged_group(runtime: Runtime) -> None:
+    # Six residents answer survey A and one answers survey B, in the same wave: showing the merged
+    # seven would let anyone subtract A's figures and read B's single answer.
+    with manual_clock(utc(1, 2)):
+        register_ppr(runtime.app)
+        first = create_survey(runtime, H1, [Audience.RESIDENTS], {})
+        second = create_survey(runtime, H1, [Audience.RESIDENTS], {})
+        for survey_id in (first, second):
+            runtime.app.open_survey(ADMIN, survey_id)
+        for number in range(6):
+            runtime.app.respond_to_survey(
+                resident(500 + number),
+                first,
+                audience=Audience.RESIDENTS,
+                ppr_code=PPR,
+                answers={ITEMS[0]["code"]: 4},
+            )
+        runtime.app.respond_to_survey(
+            resident(600),
+            second,
+            audience=Audience.RESIDENTS,
+            ppr_code=PPR,
+            answers={ITEMS[0]["code"]: 1},
+        )
+    runtime.runner.catch_up()
+
+    with runtime.engine.connect() as conn:
+        merged = perception_report(conn, [PPR], wave=H1)
+        alone = perception_report(conn, [PPR], survey_id=str(first))
+
+    construct = ITEMS[0]["construct"]
+    merged_group = next(g for g in merged["groups"] if g["construct"] == construct)
+    alone_group = next(g for g in alone["groups"] if g["construct"] == construct)
+    assert merged_group["suppressed"] is True
+    assert "n" not in merged_group
+    assert (alone_group["suppressed"], alone_group["n"]) == (False, 6)

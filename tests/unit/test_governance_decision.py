@@ -112,6 +112,23 @@ def test_a_decision_about_no_case_touches_no_case(gov: Governance, lift: UUID) -
     assert gov.version(lift) == lift_version
 
 
+def test_a_case_named_twice_in_two_spellings_is_linked_once(gov: Governance, lift: UUID) -> None:
+    gov.standing_committee()
+    meeting_id, motion = gov.carried(lift)
+
+    saved = gov.app.make_decision(
+        COMMITTEE,
+        meeting_id,
+        motion_number=motion,
+        text="Pengurusan membaiki lif blok A",
+        case_ids=[str(lift), str(lift).upper(), f"urn:uuid:{lift}"],
+        action_by=ActionBy.MANAGEMENT,
+        due_date=TODAY + timedelta(days=30),
+    )
+
+    assert gov.decision(saved.id).case_ids == [str(lift)]
+
+
 def test_a_decision_by_consensus_is_allowed(gov: Governance) -> None:
     gov.standing_committee()
     meeting_id = gov.held()

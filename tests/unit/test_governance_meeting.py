@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -371,6 +372,23 @@ def test_residents_are_counted_only_under_known_groups(gov: Governance, group: s
 
     with gov.refuses(InvalidValue, meeting_id, field="residents_attending"):
         gov.hold(meeting_id, residents_attending={group: 2})
+
+
+@pytest.mark.parametrize(
+    ("field", "options"),
+    [
+        ("residents_attending", {"residents_attending": {"female/35-44": 10_001}}),
+        ("management_present", {"management_present": 2**63}),
+    ],
+)
+def test_impossible_attendance_counts_are_refused(
+    gov: Governance, field: str, options: dict[str, Any]
+) -> None:
+    # A count no hall holds is a typing error; stored, it would also overflow the read model.
+    meeting_id = gov.schedule()
+
+    with gov.refuses(InvalidValue, meeting_id, field=field):
+        gov.hold(meeting_id, **options)
 
 
 def test_a_held_meeting_keeps_its_attendance(gov: Governance) -> None:
