@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -14,6 +14,8 @@ from domain.errors import InvalidValue, NotPermitted
 
 #: A backfilled time may not lie ahead of the clock; this much skew between devices is tolerated.
 FUTURE_TOLERANCE = timedelta(minutes=2)
+#: No K2K record predates the programme's PPRs; an earlier date is a typing error.
+EARLIEST_BACKFILL = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def occurred(actor: Actor, occurred_at: datetime | None, not_before: datetime | None) -> datetime:
@@ -30,6 +32,8 @@ def occurred(actor: Actor, occurred_at: datetime | None, not_before: datetime | 
     if actor.role not in BACKFILL_ROLES:
         raise NotPermitted("only committee and admin may record an earlier occurred_at")
     when = clock.as_utc(occurred_at)
+    if when < EARLIEST_BACKFILL:
+        raise InvalidValue("occurred_at", "must not be before 2000 (the PPR records start later)")
     if when > now + FUTURE_TOLERANCE:
         raise InvalidValue("occurred_at", "must not be in the future")
     if not_before is not None and when < not_before:
@@ -60,3 +64,15 @@ class Saved:
 
     id: UUID
     version: int
+
+
+#: Characters no one types: NUL (which PostgreSQL text cannot store) and the other C0 controls
+#: except tab, line feed and carriage return.
+_CONTROL = frozenset(chr(code) for code in range(32)) - {"\t", "\n", "\r"}
+
+
+def refuse_control_characters(field: str, value: str) -> str:
+    """Refuse text carrying control characters; they are never meant and some cannot be stored."""
+    if any(character in _CONTROL for character in value):
+        raise InvalidValue(field, "contains control characters")
+    return value

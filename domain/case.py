@@ -17,7 +17,7 @@ from eventsourcing.domain import event
 
 from domain import clock
 from domain.actors import Actor, Role
-from domain.base import K2KAggregate, occurred
+from domain.base import K2KAggregate, occurred, refuse_control_characters
 from domain.errors import IllegalTransition, InvalidValue, NotPermitted
 
 TITLE_MAX = 140
@@ -99,6 +99,8 @@ class Location:
             value = getattr(self, name)
             if value is not None and len(value) > 60:
                 raise InvalidValue(name, "must be at most 60 characters")
+            if value is not None:
+                refuse_control_characters(name, value)
 
 
 def _require(actor: Actor, roles: frozenset[Role], doing: str) -> None:
@@ -108,7 +110,7 @@ def _require(actor: Actor, roles: frozenset[Role], doing: str) -> None:
 
 
 def _text(field: str, value: str | None, limit: int, *, required: bool) -> str | None:
-    cleaned = (value or "").strip()
+    cleaned = refuse_control_characters(field, (value or "").strip())
     if not cleaned:
         if required:
             raise InvalidValue(field, "must not be empty")

@@ -125,6 +125,8 @@ class SurveyCommands(GovernanceCommands):
         The survey counts the response in the same transaction, so a response can never land in
         a closed survey, and items never change once answers exist.
         """
+        if block is not None:
+            self.get_ppr(ppr_code).require_block(block)
         response_id = self.response_id(survey_id, actor.principal_id)
         for attempt in range(RESPONSE_RETRY_ATTEMPTS):
             survey = self.get_survey(survey_id)

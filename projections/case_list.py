@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     func,
     literal,
     update,
@@ -39,7 +40,8 @@ case_list = Table(
     Column("unit", String(60)),
     Column("common_area", String(60)),
     Column("title", String(140), nullable=False),
-    Column("title_folded", String(140), nullable=False),
+    # casefold() can lengthen a title ("ß" becomes "ss"), so no length limit here.
+    Column("title_folded", Text, nullable=False),
     Column("channel", String(16), nullable=False),
     Column("status", String(24), nullable=False),
     Column("whose_move", String(16)),
@@ -68,6 +70,7 @@ class CaseListProjection(Projection):
 
     name = "case_list"
     tables = (case_list,)
+    version = 2  # 2: title_folded without a length limit
 
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
         """Insert the row on ``Reported``; update it on every later case event."""

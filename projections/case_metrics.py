@@ -4,9 +4,9 @@ Definitions (DESIGN §6 and issue 3; all times are the events' ``occurred_at``):
 
 - A duration runs from the case's ``Reported`` event.
 - **Acknowledged**: the first ``Acknowledged``.
-- **First response**: the first public comment (``CommentAdded`` with ``internal`` false) or
-  ``ManagementResponded`` whose actor's role is management or committee and who is not the
-  reporter, made before the case ended.
+- **First response**: the first ``ManagementResponded`` (by management, or an admin for them), or
+  the first public comment (``CommentAdded`` with ``internal`` false) by management or the
+  committee; never by the reporter, and only before the case ended.
 - **Resolved** (claimed fixed): the first ``Resolved``.
 - **Closed**: ``ResolutionConfirmed`` (``close_kind`` "verified") or ``Closed`` after the dispute
   window (``close_kind`` "auto").
@@ -154,7 +154,7 @@ class CaseMetricsProjection(Projection):
 
     name = "case_metrics"
     tables = (case_metrics, case_resolutions, sla_targets, ppr_settings)
-    version = 2  # 2: a comment after the case ended is not a first response
+    version = 3  # 3: an admin's management response is a first response
 
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
         """Dispatch PPR configuration and case events."""
@@ -293,9 +293,12 @@ class CaseMetricsProjection(Projection):
             and row.first_response_at is None
             and row.ended_at is None  # a remark after the case ended answers nothing
         ):
-            public = kind == "ManagementResponded" or not fields["internal"]
+            # Management's formal response counts whoever gives it (management or an admin for
+            # them); a public comment counts when management or the committee writes it.
+            responded = kind == "ManagementResponded"
+            commented = not responded and not fields["internal"]
             by_staff = fields["actor_role"] in ("management", "committee")
-            if public and by_staff and fields["actor_id"] != row.reporter_id:
+            if (responded or (commented and by_staff)) and fields["actor_id"] != row.reporter_id:
                 values["first_response_at"] = when
         elif kind == "Recategorised":
             values["category_code"] = fields["category_code"]

@@ -248,11 +248,20 @@ class ProjectionRunner:
     def run_forever(self, stop: threading.Event, interval: float = 1.0) -> None:
         """Keep every projection caught up until ``stop`` is set; ``wake`` skips the wait."""
         while not stop.is_set():
+            failed = False
             try:
                 self.rebuild_outdated()
-                self.catch_up()
-            except Exception:  # a database hiccup must not kill the thread; the position is safe
-                log.exception("projection runner: batch failed; retrying")
+            except Exception:  # a database hiccup must not kill the thread; positions are safe
+                log.exception("projection runner: rebuild failed; retrying")
+                failed = True
+            # Each projection on its own: one that cannot apply an event must not hold up the rest.
+            for name in self.projections:
+                try:
+                    self.catch_up(name)
+                except Exception:
+                    log.exception("projection %s: batch failed; retrying", name)
+                    failed = True
+            if failed:
                 stop.wait(min(interval * 5, 10))
             self.wake.wait(interval)
             self.wake.clear()

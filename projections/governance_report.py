@@ -11,7 +11,8 @@ Definitions (issue 4; the period is ``[start, end)``, T = the end of the period 
   self-declared group (``undeclared`` when not declared). **Leadership share**: the same over the
   chair, secretary and treasurer seats.
 - **Block representation**: for each block of the PPR, the seats held at T by members of that
-  block; ``unrepresented`` lists the blocks with none.
+  block; ``unrepresented`` lists the blocks with none. A report over several PPRs names each
+  block ``PPR/block``.
 - **Decisions made**: decisions whose ``made_at`` is in the period. **Management response rate** =
   those answered by management (at any time up to now) / decisions made; **time to respond** =
   answered time - made time, as ``n``, median and p90 in days. **Implemented %** = those verified
@@ -94,8 +95,16 @@ def governance_report(
     block_query = select(pprs.c.code, pprs.c.blocks)
     if ppr_codes is not None:
         block_query = block_query.where(pprs.c.code.in_(list(ppr_codes)))
+    block_rows = conn.execute(block_query).all()
+    # Block codes repeat across PPRs (every PPR has a block A): name them with their PPR when a
+    # report covers several.
+    several = len(block_rows) > 1
+
+    def block_key(ppr: str, block: str) -> str:
+        return f"{ppr}/{block}" if several else block
+
     blocks = sorted(
-        block for row in conn.execute(block_query).all() for block in (row.blocks or {})
+        block_key(row.code, block) for row in block_rows for block in (row.blocks or {})
     )
 
     attendance: Counter[str] = Counter()
@@ -104,7 +113,7 @@ def governance_report(
         attendance.update(meeting.residents_attending or {})
         signed.update(meeting.resident_ids or [])
     leaders = [seat for seat in seats if seat.role in {role.value for role in LEADERSHIP}]
-    per_block = Counter(seat.block for seat in seats if seat.block)
+    per_block = Counter(block_key(seat.ppr_code, seat.block) for seat in seats if seat.block)
     answered = [row for row in made if row.answered_at is not None]
     verified = [row for row in made if row.verified_at is not None]
     today = at.astimezone(MALAYSIA).date()

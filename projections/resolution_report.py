@@ -3,8 +3,9 @@
 Definitions (issue 3; the per-case milestones are defined in ``projections.case_metrics``):
 
 - **Cohort**: the cases reported in the period ``[start, end)`` (and matching the PPR, category and
-  block filters). Durations, SLA figures, stage times and priorities are about the cohort; with
-  ``group_by=month`` each month's cohort is the cases reported in that month (Malaysia time).
+  block filters; for residents, public cases only). Durations, SLA figures, stage times and
+  priorities are about the cohort; with ``group_by=month`` each month's cohort is the cases
+  reported in that month (Malaysia time).
 - **Durations** (time to acknowledge, to first response, to resolve, to close): for each cohort
   case whose milestone happened, milestone time minus reported time. Reported as ``n``, median and
   p90 in hours. The median of an even count is the mean of the two middle values; p90 is the
@@ -46,7 +47,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, false, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.clock import MALAYSIA
@@ -74,6 +75,8 @@ class Filters:
     block: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    #: Leave out private cases (for residents: figures over a narrow period could single one out).
+    public_only: bool = False
 
 
 def median(values: Sequence[float]) -> float | None:
@@ -110,6 +113,9 @@ def share(part: int, whole: int) -> float | None:
 
 def _conditions(filters: Filters, table: Any) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    if filters.public_only:
+        public = select(case_metrics.c.case_id).where(case_metrics.c.private.is_(false()))
+        conditions.append(table.c.case_id.in_(public))
     if filters.ppr_codes is not None:
         conditions.append(table.c.ppr_code.in_(list(filters.ppr_codes)))
     if filters.category:

@@ -21,7 +21,7 @@ def expected_version() -> int | None:
         # RFC 9110 §13.1.1: If-Match uses the strong comparison, so a weak tag never matches.
         raise PreconditionFailed('If-Match needs a strong ETag such as "7"; weak tags never match.')
     value = value.strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         error = BadRequest('If-Match must be an ETag from this API, such as "7".')
         error.data = {"errors": {"If-Match": ['must be an ETag such as "7", or *']}}  # type: ignore[attr-defined]
         raise error

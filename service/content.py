@@ -9,6 +9,18 @@ from service.errors import problem
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
+def _refuse_nul() -> Response | None:
+    # PostgreSQL cannot store or compare NUL; no person types it, so it is refused everywhere.
+    body = request.get_data(cache=True) if request.method in WRITE_METHODS else b""
+    if (
+        b"\x00" in request.query_string
+        or b"%00" in request.query_string.lower()
+        or (b"\x00" in body or b"\\u0000" in body.lower())
+    ):
+        return problem(400, "the request contains a NUL character", errors={"_request": ["NUL"]})
+    return None
+
+
 def _require_json() -> Response | None:
     if request.method not in WRITE_METHODS or not request.path.startswith("/api/"):
         return None
@@ -26,4 +38,5 @@ def _require_json() -> Response | None:
 
 def init_app(app: Flask) -> None:
     """Install the check (after authentication, before idempotency)."""
+    app.before_request(_refuse_nul)
     app.before_request(_require_json)

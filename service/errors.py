@@ -145,6 +145,11 @@ def bad_parameter_to_problem(error: BadParameter) -> Response:
     return problem(400, error.message, errors={error.field: [error.message]})
 
 
+def overflow_to_problem(error: OverflowError) -> Response:
+    """A date or number beyond what can be computed with (the year 9999, 10**30 supports)."""
+    return problem(400, "a value is out of range (a date outside 1970-2100, or a huge number)")
+
+
 def unexpected_error_to_problem(error: Exception) -> Response:
     """Anything unforeseen: log it, tell the client nothing internal."""
     log.exception("unhandled error", exc_info=error)
@@ -156,6 +161,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_exception_to_problem)
     app.register_error_handler(DomainError, domain_error_to_problem)
     app.register_error_handler(BadParameter, bad_parameter_to_problem)
+    app.register_error_handler(OverflowError, overflow_to_problem)
     app.register_error_handler(Exception, unexpected_error_to_problem)
 
 

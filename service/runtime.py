@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from domain.application import K2K
+from domain.perception import DEVELOPMENT_RESPONSE_KEY
 from projections.database import create_tables, make_engine
 from projections.engine import ProjectionRunner
 from projections.registry import all_projections
@@ -32,6 +33,11 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
         """Open (and if needed create) the storage that ``settings`` names."""
+        if not settings.is_sqlite and settings.response_key == DEVELOPMENT_RESPONSE_KEY:
+            log.warning(
+                "K2K_RESPONSE_KEY is the public development key: set a secret one, or anyone "
+                "with the database can tell whose survey answers are whose"
+            )
         app = K2K(env=settings.event_store_env())
         engine = make_engine(settings.read_model_url, pool_size=settings.postgres_pool_size)
         create_tables(engine)

@@ -40,7 +40,11 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
         if kind == sort == "reported":
             value = datetime.fromisoformat(value)
             value = value if value.tzinfo else value.replace(tzinfo=UTC)
-        elif kind == sort == "support" and (isinstance(value, bool) or not isinstance(value, int)):
+            if not 1970 <= value.year <= 2100:
+                raise ValueError("a cursor's time lies between 1970 and 2100")
+        elif kind == sort == "support" and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31
+        ):
             raise TypeError("a support count is a whole number")
         if not isinstance(case_id, str):
             raise TypeError("a case id is a string")

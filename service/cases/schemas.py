@@ -8,10 +8,11 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from domain.case import TEXT_MAX, TITLE_MAX, Channel, Party, Status
+from service.fields import Moment
 
 
-def _backfill_field() -> fields.AwareDateTime:
-    return fields.AwareDateTime(
+def _backfill_field() -> Moment:
+    return Moment(
         load_default=None,
         default_timezone=UTC,
         metadata={
@@ -291,7 +292,7 @@ class CaseHistorySchema(ma.Schema):
 class AsOfArgsSchema(ma.Schema):
     """A moment in the past."""
 
-    as_of = fields.AwareDateTime(
+    as_of = Moment(
         default_timezone=UTC,
         metadata={
             "description": "Show the case as it stood then (events that had happened by then)"

@@ -8,10 +8,11 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from domain.committee import AgeBand, CommitteeRole, Gender, Selection
+from service.fields import Moment
 
 
-def _backfill() -> fields.AwareDateTime:
-    return fields.AwareDateTime(
+def _backfill() -> Moment:
+    return Moment(
         load_default=None,
         default_timezone=UTC,
         metadata={"description": "When it really happened (committee and admin only)"},
@@ -66,7 +67,7 @@ class QuorumRuleSchema(ma.Schema):
 class AsOfSchema(ma.Schema):
     """A past moment."""
 
-    as_of = fields.AwareDateTime(default_timezone=UTC)
+    as_of = Moment(default_timezone=UTC)
 
 
 class SeatSchema(ma.Schema):

@@ -8,10 +8,11 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from domain.decision import ActionBy, Answer, DecisionStatus
+from service.fields import Moment
 
 
-def _backfill() -> fields.AwareDateTime:
-    return fields.AwareDateTime(
+def _backfill() -> Moment:
+    return Moment(
         load_default=None,
         default_timezone=UTC,
         metadata={"description": "When it really happened (committee and admin only)"},

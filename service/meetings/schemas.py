@@ -8,10 +8,11 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from domain.meeting import VoteMethod
+from service.fields import Moment
 
 
-def _backfill() -> fields.AwareDateTime:
-    return fields.AwareDateTime(
+def _backfill() -> Moment:
+    return Moment(
         load_default=None,
         default_timezone=UTC,
         metadata={"description": "When it really happened (committee and admin only)"},
@@ -37,7 +38,7 @@ class MeetingCreateSchema(ma.Schema):
     """A meeting to schedule."""
 
     ppr = fields.String(required=True)
-    scheduled_for = fields.AwareDateTime(required=True, default_timezone=UTC)
+    scheduled_for = Moment(required=True, default_timezone=UTC)
     place = fields.String(required=True, validate=validate.Length(1, 200))
     agenda = fields.List(fields.Nested(AgendaItemInSchema), load_default=list)
     occurred_at = _backfill()

@@ -54,6 +54,7 @@ def _filters(viewer: Principal, args: dict[str, Any]) -> Filters:
         block=(args.get("block") or "").strip().upper() or None,
         start=args.get("from_"),
         end=args.get("to"),
+        public_only=viewer.role is Role.RESIDENT,
     )
 
 

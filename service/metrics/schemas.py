@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from domain.clock import MALAYSIA
 from projections.resolution_report import GROUPINGS
+from service.fields import Moment
 
 
 class MetricsQueryArgsSchema(ma.Schema):
@@ -16,13 +16,18 @@ class MetricsQueryArgsSchema(ma.Schema):
     ppr = fields.String(metadata={"description": "PPR code (default: every PPR of the token)"})
     category = fields.String()
     block = fields.String()
-    from_ = fields.AwareDateTime(
+    from_ = Moment(
         data_key="from",
-        default_timezone=UTC,
-        metadata={"description": "Start of the period (inclusive), ISO 8601"},
+        default_timezone=MALAYSIA,
+        metadata={
+            "description": "Start of the period (inclusive), ISO 8601; Malaysia time if no zone"
+        },
     )
-    to = fields.AwareDateTime(
-        default_timezone=UTC, metadata={"description": "End of the period (exclusive), ISO 8601"}
+    to = Moment(
+        default_timezone=MALAYSIA,
+        metadata={
+            "description": "End of the period (exclusive), ISO 8601; Malaysia time if no zone"
+        },
     )
 
     @ma.validates_schema

@@ -57,9 +57,12 @@ def _present(survey: Survey) -> dict[str, Any]:
     return body
 
 
-def _visible(viewer: Principal, survey_id: UUID) -> Survey:
+def _visible(viewer: Principal, survey_id: UUID, *, drafts: bool = False) -> Survey:
+    """A survey of the caller's PPRs; drafts only for admins (or to be refused when answered)."""
     survey = runtime().app.get_survey(survey_id)
     if not viewer.all_pprs and not set(survey.ppr_codes) & set(viewer.ppr_codes):
+        raise NotFound(f"no survey {survey_id}")
+    if survey.status == "draft" and viewer.role is not Role.ADMIN and not drafts:
         raise NotFound(f"no survey {survey_id}")
     return survey
 
@@ -176,7 +179,7 @@ def respond_to_survey(args: dict[str, Any], survey_id: UUID) -> Response:
     audience = AUDIENCE_OF.get(viewer.role)
     if audience is None:
         raise NotPermitted(f"a {viewer.role.value} does not answer surveys")
-    survey = _visible(viewer, survey_id)
+    survey = _visible(viewer, survey_id, drafts=True)
     mine = [code for code in survey.ppr_codes if viewer.in_scope(code)]
     ppr = (args.get("ppr") or (mine[0] if len(mine) == 1 else "")).strip().upper()
     if not ppr:

@@ -532,3 +532,51 @@ def test_a_body_that_is_not_json_is_refused_with_415(shared_cast: Cast) -> None:
 
     body = problem(response, 415)
     assert list(body["errors"]) == ["Content-Type"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"title": "Lif\u0000rosak"}, 400, "_request"),
+        ({"title": "Lif\u0007rosak"}, 422, "title"),
+        ({"unit": "A-07\u001b12"}, 422, "unit"),
+        ({"occurred_at": "0001-01-01T00:00:00Z"}, 422, "occurred_at"),
+        ({"occurred_at": "9999-12-31T23:00:00-05:00"}, 422, "occurred_at"),
+    ],
+    ids=["NUL", "bell", "escape in unit", "year 1", "year 9999"],
+)
+def test_characters_and_dates_no_one_means_are_refused_before_they_reach_storage(
+    shared_cast: Cast, body: dict[str, Any], status: int, field: str
+) -> None:
+    # A NUL cannot be stored by PostgreSQL, and such an event would stop the read models.
+    with nothing_changes(shared_cast):
+        refused = problem(
+            shared_cast.committee.post("/api/v1/cases", json={**REPORT, **body}), status
+        )
+
+    assert field in refused["errors"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/cases?q=%00",
+        "/api/v1/metrics/resolution?to=9999-12-31T23:00:00-05:00",
+        "/api/v1/metrics/resolution?from=0001-01-01T00:00:00%2B05:00",
+    ],
+)
+def test_query_values_no_one_means_get_a_4xx_not_a_crash(shared_cast: Cast, path: str) -> None:
+    response = shared_cast.committee.get(path)
+
+    assert response.status_code in (400, 422)
+    assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_title_that_grows_when_case_folded_is_listed_and_searchable(shared_cast: Cast) -> None:
+    # "ß" folds to "ss": 140 of them become 280 characters in the search column.
+    case = shared_cast.report(shared_cast.committee, title="ß" * 140)
+    shared_cast.project()
+
+    found = shared_cast.committee.get("/api/v1/cases?q=" + "ss" * 3).get_json()["items"]
+
+    assert case["id"] in {item["id"] for item in found}

@@ -341,7 +341,7 @@ def recompute(app: K2K, case_id: UUID) -> Expected:
         )
         if (
             public_answer
-            and change.actor_role in ("management", "committee")
+            and (kind == "ManagementResponded" or change.actor_role in ("management", "committee"))
             and change.actor_id != reporter
             and milestones["first_response"] is None
             and ended_at is None  # a remark after the case ended answers nothing
