@@ -226,6 +226,23 @@ class GovernanceCommands(Application[UUID]):
             lambda committee: committee.change_quorum_rule(actor, quorum_minimum, occurred_at),
         )
 
+    def start_committee_term(
+        self,
+        actor: Actor,
+        ppr_code: str,
+        *,
+        term_start: date,
+        term_end: date,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Saved:
+        """Begin a new committee term (after an AGM); seats carry over until members step down."""
+        return self._change_committee(
+            ppr_code,
+            expected_version,
+            lambda committee: committee.start_term(actor, term_start, term_end, occurred_at),
+        )
+
     # -- meetings --------------------------------------------------------------------------------
 
     def schedule_meeting(

@@ -10,7 +10,9 @@ answer cannot create a second case on retry.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -38,7 +40,12 @@ def _caller() -> str:
 def _fingerprint() -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
-    digest.update(request.get_data())
+    body = request.get_data(cache=True)
+    # The same JSON with its keys in another order or other spacing is the same request; a body
+    # that is not JSON is compared as bytes.
+    with contextlib.suppress(ValueError):
+        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    digest.update(body)
     return digest.hexdigest()
 
 

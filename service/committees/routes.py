@@ -133,3 +133,16 @@ def quorum_rule(args: dict[str, Any], ppr: str) -> Response:
     viewer = _writer(ppr)
     runtime().app.change_quorum_rule(viewer.actor, ppr, expected_version=expected_version(), **args)
     return _answer(ppr, viewer)
+
+
+@blp.route("/<string:ppr>/terms", methods=["POST"])
+@blp.arguments(schemas.TermSchema)
+@blp.response(200, schemas.CommitteeSchema)
+@documents_errors(blp, 400, 401, 403, 404, 409, 412, 422)
+def start_term(args: dict[str, Any], ppr: str) -> Response:
+    """Begin a new term after an AGM (committee or admin); members stay until they step down."""
+    viewer = _writer(ppr)
+    runtime().app.start_committee_term(
+        viewer.actor, ppr, expected_version=expected_version(), **args
+    )
+    return _answer(ppr, viewer)

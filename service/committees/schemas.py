@@ -95,3 +95,11 @@ class CommitteeSchema(ma.Schema):
     as_of = fields.DateTime()
     members = fields.List(fields.Nested(SeatSchema))
     version = fields.Integer()
+
+
+class TermSchema(ma.Schema):
+    """A new term."""
+
+    term_start = fields.Date(required=True)
+    term_end = fields.Date(required=True)
+    occurred_at = _backfill()

@@ -7,6 +7,7 @@ Idempotency-Key gets the first answer and records nothing new.
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -501,3 +502,20 @@ def test_a_keyed_report_retried_after_a_crash_lands_on_the_same_case(
     cast.project()
     listed = cast.resident.get("/api/v1/cases?q=dilapor semula").get_json()["items"]
     assert [item["id"] for item in listed] == [retried.get_json()["id"]]
+
+
+def test_the_same_json_in_another_key_order_is_the_same_keyed_request(cast: Cast) -> None:
+    headers = {"Idempotency-Key": "reordered-1", "Content-Type": "application/json"}
+    body = {**REPORT, "title": "Lif rosak: susunan berbeza"}
+    first = cast.resident.client.post(
+        "/api/v1/cases", data=json.dumps(body), headers=cast.resident.headers(headers)
+    )
+    again = cast.resident.client.post(
+        "/api/v1/cases",
+        data=json.dumps(dict(reversed(list(body.items()))), indent=2),
+        headers=cast.resident.headers(headers),
+    )
+
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["id"] == first.get_json()["id"]

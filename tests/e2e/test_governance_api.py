@@ -839,3 +839,37 @@ def test_a_resident_of_another_ppr_gets_no_governance_figures_of_srp(
     assert_refused(response, 403)
     assert own["meetings"]["held"] == 0
     assert own["seats"]["by_gender"]["n"] == 0
+
+
+def test_the_committee_starts_a_new_term_and_keeps_its_members(shared_cast: Cast) -> None:
+    ppr = shared_cast.admin.post(
+        "/api/v1/pprs", json={"code": "TRM", "name": "PPR Penggal Baru"}
+    ).get_json()["code"]
+    keeper = shared_cast.caller(Role.COMMITTEE, [ppr], "Setiausaha TRM")
+    established = keeper.post(
+        "/api/v1/committees",
+        json={"ppr": ppr, "term_start": "2025-01-01", "term_end": "2026-12-31"},
+    )
+    keeper.post(
+        f"/api/v1/committees/{ppr}/members",
+        json={"member_id": "t1", "name": "Ahli Satu", "role": "chair", "selection": "elected"},
+    )
+
+    renewed = keeper.post(
+        f"/api/v1/committees/{ppr}/terms",
+        json={"term_start": "2027-01-01", "term_end": "2028-12-31"},
+    )
+    backwards = keeper.post(
+        f"/api/v1/committees/{ppr}/terms",
+        json={"term_start": "2024-01-01", "term_end": "2024-12-31"},
+    )
+
+    assert established.status_code == 201
+    assert renewed.status_code == 200
+    assert (renewed.get_json()["term_start"], renewed.get_json()["term_end"]) == (
+        "2027-01-01",
+        "2028-12-31",
+    )
+    assert [member["member_id"] for member in renewed.get_json()["members"]] == ["t1"]
+    assert backwards.status_code == 422
+    assert "term_start" in backwards.get_json()["errors"]
