@@ -60,3 +60,12 @@ def register_command(
     decorated = blp.response(200, response_schema)(decorated)
     decorated = blp.arguments(schema)(decorated)
     blp.route(f"/<uuid:{id_name}>/{name}", methods=["POST"])(decorated)
+
+
+def scoped_to(query: Any, table: Any, viewer: Principal, ppr: str | None) -> Any:
+    """Limit a list query to one PPR (if asked) and to the PPRs the caller covers."""
+    if ppr:
+        query = query.where(table.c.ppr_code == ppr.strip().upper())
+    if not viewer.all_pprs:
+        query = query.where(table.c.ppr_code.in_(viewer.ppr_codes))
+    return query

@@ -17,7 +17,13 @@ from service.concurrency import expected_version
 from service.decisions import schemas
 from service.errors import documents_errors
 from service.extensions import runtime
-from service.governance_common import register_command, require_scope, require_writer, respond
+from service.governance_common import (
+    register_command,
+    require_scope,
+    require_writer,
+    respond,
+    scoped_to,
+)
 from service.tokens.store import Principal
 
 blp = Blueprint(
@@ -80,10 +86,7 @@ class Decisions(MethodView):
         """Every decision of the caller's PPRs (residents included), newest first."""
         viewer = current_principal()
         query = select(decisions).order_by(decisions.c.made_at.desc())
-        if args.get("ppr"):
-            query = query.where(decisions.c.ppr_code == args["ppr"].upper())
-        if not viewer.all_pprs:
-            query = query.where(decisions.c.ppr_code.in_(viewer.ppr_codes))
+        query = scoped_to(query, decisions, viewer, args.get("ppr"))
         if args.get("status"):
             query = query.where(decisions.c.status == args["status"].value)
         with runtime().engine.connect() as conn:

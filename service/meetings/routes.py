@@ -23,6 +23,7 @@ from service.governance_common import (
     require_scope,
     require_writer,
     respond,
+    scoped_to,
 )
 from service.meetings import schemas
 from service.tokens.store import Principal
@@ -97,10 +98,7 @@ class Meetings(MethodView):
         """Meetings of the caller's PPRs, newest first."""
         viewer = current_principal()
         query = select(meetings).order_by(meetings.c.scheduled_for.desc())
-        if args.get("ppr"):
-            query = query.where(meetings.c.ppr_code == args["ppr"].upper())
-        if not viewer.all_pprs:
-            query = query.where(meetings.c.ppr_code.in_(viewer.ppr_codes))
+        query = scoped_to(query, meetings, viewer, args.get("ppr"))
         if args.get("status"):
             query = query.where(meetings.c.status == args["status"])
         with runtime().engine.connect() as conn:

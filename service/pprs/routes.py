@@ -47,6 +47,12 @@ def _ppr_response(code: str, status: int = 200) -> Response:
     return with_etag(response, ppr.version)
 
 
+def _changed(code: str) -> Response:
+    """The PPR after an admin's change (waking the projections)."""
+    runtime().changed()
+    return _ppr_response(code)
+
+
 def _created(code: str) -> Response:
     runtime().changed()
     response = _ppr_response(code, status=201)
@@ -129,8 +135,7 @@ def change_sla(args: dict[str, Any], code: str, category: str) -> Response:
     """Set a category's SLA targets (admin); metrics are recomputed against them."""
     admin = require_role(Role.ADMIN)
     runtime().app.change_sla_targets(admin.actor, code, category.upper(), SlaTargets(**args))
-    runtime().changed()
-    return _ppr_response(code)
+    return _changed(code)
 
 
 @blp.route("/<string:code>/dispute-window", methods=["PUT"])
@@ -141,8 +146,7 @@ def change_dispute_window(args: dict[str, Any], code: str) -> Response:
     """Set how many days residents may dispute a claimed fix (admin)."""
     admin = require_role(Role.ADMIN)
     runtime().app.change_dispute_window(admin.actor, code, args["dispute_window_days"])
-    runtime().changed()
-    return _ppr_response(code)
+    return _changed(code)
 
 
 @blp.route("/<string:code>/priority-threshold", methods=["PUT"])
@@ -155,5 +159,4 @@ def change_priority_threshold(args: dict[str, Any], code: str) -> Response:
     runtime().app.change_priority_support_threshold(
         admin.actor, code, args["priority_support_threshold"]
     )
-    runtime().changed()
-    return _ppr_response(code)
+    return _changed(code)
