@@ -29,6 +29,21 @@ class Settings:
     pseudonym_key: str = "k2k-dev-pseudonym-key"
     postgres_pool_size: int = 5
     response_key: str = "k2k-dev-response-key"
+    public_url: str = "http://127.0.0.1:8000"
+    queue_prefix: str = "k2k"
+    relay_interval: float = 0.5
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_security: str = "starttls"
+    smtp_from: str = "K2K Co-Manage <noreply@k2k.invalid>"
+    sms_url: str | None = None
+    sms_key: str | None = None
+    sms_sender: str = "K2K"
+    outbox_dir: str | None = None
+    digest_hour: int = 8
+    delivery_lease_seconds: float = 120.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -46,7 +61,29 @@ class Settings:
             pseudonym_key=env.get("K2K_PSEUDONYM_KEY", "k2k-dev-pseudonym-key"),
             postgres_pool_size=int(env.get("POSTGRES_POOL_SIZE", "5")),
             response_key=env.get("K2K_RESPONSE_KEY", "k2k-dev-response-key"),
+            public_url=env.get("K2K_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            queue_prefix=env.get("K2K_QUEUE_PREFIX", "k2k"),
+            relay_interval=float(env.get("K2K_RELAY_INTERVAL", "0.5")),
+            smtp_host=env.get("K2K_SMTP_HOST") or None,
+            smtp_port=int(env.get("K2K_SMTP_PORT", "587")),
+            smtp_user=env.get("K2K_SMTP_USER") or None,
+            smtp_password=env.get("K2K_SMTP_PASSWORD") or None,
+            smtp_security=env.get("K2K_SMTP_SECURITY", "starttls").lower(),
+            smtp_from=env.get("K2K_SMTP_FROM", "K2K Co-Manage <noreply@k2k.invalid>"),
+            sms_url=env.get("K2K_SMS_URL") or None,
+            sms_key=env.get("K2K_SMS_KEY") or None,
+            sms_sender=env.get("K2K_SMS_SENDER", "K2K"),
+            # Embedded mode keeps a copy of every message as a file; production reads the API.
+            outbox_dir=env.get("K2K_OUTBOX_DIR")
+            or (None if env.get("K2K_REDIS_URL") else str(Path(data_dir) / "outbox")),
+            digest_hour=int(env.get("K2K_DIGEST_HOUR", "8")),
+            delivery_lease_seconds=float(env.get("K2K_DELIVERY_LEASE_SECONDS", "120")),
         )
+
+    @property
+    def embedded(self) -> bool:
+        """Whether jobs run in this process from the database (no Redis configured)."""
+        return self.redis_url is None
 
     @property
     def is_sqlite(self) -> bool:
