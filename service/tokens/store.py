@@ -19,6 +19,7 @@ from domain.actors import Actor, Role
 from domain.application import K2K
 from domain.errors import InvalidValue, NotFound
 from service.tables import api_tokens
+from workers.people import ensure_person, get_person
 
 TOKEN_PREFIX = "k2k_"
 #: Scope value meaning "every PPR" (admins and auditors).
@@ -94,8 +95,9 @@ def issue_token(
 ) -> tuple[str, Principal]:
     """Create a token; the plain token is returned once and never stored.
 
-    A person keeps one role: a second token for an existing principal id must have the same role,
-    or that person's events would read as another role's.
+    A person keeps one role: a second token for an existing principal id must have the same role
+    (as must a person an admin registered without a token), or that person's events would read
+    as another role's. The token's holder gets a person entry (or their entry gains its PPRs).
     """
     if role is Role.SYSTEM:
         raise InvalidValue("role", "the system role has no tokens")
@@ -105,12 +107,8 @@ def issue_token(
     if principal_id is not None:
         if principal_id in RESERVED_PRINCIPALS:
             raise InvalidValue("principal_id", f"{principal_id!r} is reserved")
-        with engine.connect() as conn:
-            roles = set(
-                conn.execute(
-                    select(api_tokens.c.role).where(api_tokens.c.principal_id == principal_id)
-                ).scalars()
-            )
+        person = get_person(engine, principal_id)
+        roles = token_roles(engine, principal_id) | ({person.role} if person else set())
         if roles - {role.value}:
             raise InvalidValue(
                 "principal_id", f"{principal_id} acts as {', '.join(sorted(roles))} already"
@@ -135,7 +133,25 @@ def issue_token(
                 created_at=datetime.now(tz=UTC),
             )
         )
+        # Everyone with a token is someone to notify; "*" is a scope, not a PPR to be told about.
+        ensure_person(
+            conn,
+            principal.principal_id,
+            principal.name,
+            role.value,
+            [code for code in principal.ppr_codes if code != ALL_PPRS],
+        )
     return token, principal
+
+
+def token_roles(engine: Engine, principal_id: str) -> set[str]:
+    """The roles of the tokens (revoked ones too) issued to a principal id."""
+    with engine.connect() as conn:
+        return set(
+            conn.execute(
+                select(api_tokens.c.role).where(api_tokens.c.principal_id == principal_id)
+            ).scalars()
+        )
 
 
 def authenticate(engine: Engine, token: str) -> Principal | None:

@@ -1,0 +1,1 @@
+"""People: who the service notifies, with their contact points and preferences (personal data)."""
