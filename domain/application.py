@@ -16,15 +16,18 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from domain.actors import Actor
 from domain.base import Saved
 from domain.case import Case, Channel, Location, Party
+from domain.clock import now as clock_now
 from domain.errors import (
     AlreadyExists,
     ConcurrentChange,
+    IllegalTransition,
     InvalidValue,
     NotFound,
     VersionMismatch,
 )
 from domain.perception import SurveyCommands
 from domain.ppr import DEFAULT_DISPUTE_WINDOW_DAYS, Ppr, SlaTargets, ppr_id
+from domain.sla import SlaClock, SlaTarget, clock_for, milestones
 
 #: How often a command that is safe to repeat (comment, support) is retried after losing a race.
 SAFE_RETRY_ATTEMPTS = 60
@@ -425,6 +428,28 @@ class K2K(SurveyCommands):
             lambda case: case.support(actor, occurred_at),
             safe_to_retry=True,
         )
+
+    def sla_clock(self, case_id: UUID, target: SlaTarget) -> SlaClock | None:
+        """The case's clock for ``target`` now, from its events and its PPR's current targets."""
+        case = self.get_case(case_id)
+        case_milestones = milestones(self.events.get(case_id))
+        category = self.get_ppr(case.ppr_code).categories.get(case_milestones.category_code)
+        return clock_for(target, case_milestones, category["sla"] if category else None)
+
+    def record_sla_breach(self, case_id: UUID, target: SlaTarget) -> Saved | None:
+        """Record, once, that the case missed ``target``; None when it has not (or not yet)."""
+        clock = self.sla_clock(case_id, target)
+        if clock is None or clock_now() < clock.due_at or not clock.breached:
+            return None
+        hours = round((clock.due_at - clock.reported_at).total_seconds() / 3600)
+
+        def change(case: Case) -> None:
+            case.record_sla_breach(Actor.system(), target.value, clock.due_at, hours)
+
+        try:
+            return self._change_case(case_id, None, change, safe_to_retry=True)
+        except IllegalTransition:
+            return None  # recorded already (by an earlier run of the same check)
 
     def _change_case(
         self,

@@ -176,6 +176,8 @@ class Case(K2KAggregate):
         self.rating: int | None = None
         self.duplicate_of: str | None = None
         self.designated_priority = False
+        #: SLA targets whose breach is recorded (see ``recorded_breaches`` for older snapshots).
+        self.sla_breaches: list[str] = []
         self._record(occurred_at, status, whose_move)
 
     def _record(self, occurred_at: datetime, status: str, whose_move: str | None) -> None:
@@ -746,4 +748,41 @@ class Case(K2KAggregate):
         whose_move: str | None,
     ) -> None:
         self.supporter_ids.append(actor_id)
+        self._record(occurred_at, status, whose_move)
+
+    # -- service level --------------------------------------------------------------------------
+
+    @property
+    def recorded_breaches(self) -> list[str]:
+        """SLA targets whose breach is recorded; a snapshot from before breaches has none."""
+        return list(getattr(self, "sla_breaches", []))
+
+    def record_sla_breach(
+        self, actor: Actor, target: str, due_at: datetime, target_hours: int
+    ) -> None:
+        """The service records, once per target, that the case missed it (history and metrics show it).
+
+        Whether the target was missed is judged by the application from the case's events and the
+        PPR's targets (``domain.sla``); the case guards that it is recorded only once.
+        """
+        _require(actor, frozenset({Role.SYSTEM}), "record an SLA breach")
+        if target in self.recorded_breaches:
+            raise IllegalTransition(f"the {target} target's breach is recorded already")
+        self._record_sla_breach(
+            target=target, due_at=due_at, target_hours=target_hours, **self._mirror(actor, due_at)
+        )
+
+    @event("SlaBreached")
+    def _record_sla_breach(
+        self,
+        target: str,
+        due_at: datetime,
+        target_hours: int,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        status: str,
+        whose_move: str | None,
+    ) -> None:
+        self.sla_breaches = [*self.recorded_breaches, target]
         self._record(occurred_at, status, whose_move)

@@ -23,6 +23,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from service.health.routes import blp as health_blp
     from service.meetings.routes import blp as meetings_blp
     from service.metrics.routes import blp as metrics_blp
+    from service.notifications.routes import blp as notifications_blp
+    from service.people.routes import blp as people_blp
     from service.pprs.routes import blp as pprs_blp
     from service.runtime import Runtime
     from service.surveys.routes import blp as surveys_blp
@@ -74,6 +76,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         surveys_blp,
         metrics_blp,
         tokens_blp,
+        people_blp,
+        notifications_blp,
     ):
         api.register_blueprint(blueprint)
 

@@ -144,6 +144,8 @@ def load(if_empty: bool, cases: int) -> None:
             return
         click.echo(f"Loading demo data ({cases} cases over the past year)...")
         issued = load_demo(runtime, cases=cases)
+        # A year of demo history is not news: notify only what happens from now on.
+        runtime.relay.skip_to_head()
         tokens_file.parent.mkdir(parents=True, exist_ok=True)
         tokens_file.write_text(json.dumps(issued, indent=2))
         tokens_file.chmod(0o600)
@@ -206,6 +208,53 @@ def run_projections(interval: float) -> None:
             runtime.runner.run_forever(stop, interval)
         except KeyboardInterrupt:
             stop.set()
+
+
+@main.command()
+@click.option("--interval", default=0.5, show_default=True, type=float)
+def relay(interval: float) -> None:
+    """Follow the event log and queue notification jobs (one process in production)."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with _runtime() as runtime:
+        where = runtime.settings.redis_url or "the embedded jobs table"
+        click.echo(f"relay running from position {runtime.relay.position()} into {where}")
+        try:
+            runtime.relay.run_forever(stop, interval)
+        except KeyboardInterrupt:
+            stop.set()
+
+
+@main.command()
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    type=click.Choice(["notifications", "sla", "digests"]),
+    help="Queues to work (repeat; default all)",
+)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty")
+def worker(queues: tuple[str, ...], burst: bool) -> None:
+    """Run notification jobs from Redis (rq, with its scheduler for delayed jobs and retries)."""
+    from rq import SimpleWorker
+
+    from workers.context import install
+    from workers.queue import QUEUES, RqJobQueue
+
+    with _runtime() as runtime:
+        if not isinstance(runtime.queue, RqJobQueue):
+            raise click.ClickException(
+                "K2K_REDIS_URL is not set: embedded mode runs jobs inside 'k2k serve'"
+            )
+        install(runtime.worker_context())
+        rq_queues = [runtime.queue.rq_queue(name) for name in (queues or QUEUES)]
+        # SimpleWorker runs jobs in this process, so they share its database pools (a forked
+        # work horse would inherit pools whose threads did not survive the fork).
+        rq_worker = SimpleWorker(rq_queues, connection=runtime.queue.connection)
+        rq_worker.work(with_scheduler=True, burst=burst)
 
 
 @main.group()

@@ -15,6 +15,11 @@ from projections.engine import ProjectionRunner
 from projections.registry import all_projections
 from service.settings import Settings
 from service.tables import create_service_tables
+from workers.context import WorkerContext, using
+from workers.notifier import Notifier
+from workers.queue import DatabaseJobQueue, JobQueue, RqJobQueue
+from workers.relay import Relay
+from workers.tables import create_notification_tables
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,9 @@ class Runtime:
     app: K2K
     engine: Engine
     runner: ProjectionRunner
+    queue: JobQueue
+    notifier: Notifier
+    relay: Relay
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -42,12 +50,37 @@ class Runtime:
         engine = make_engine(settings.read_model_url, pool_size=settings.postgres_pool_size)
         create_tables(engine)
         create_service_tables(engine)
+        create_notification_tables(engine)
         runner = ProjectionRunner(app, engine, all_projections())
-        return cls(settings=settings, app=app, engine=engine, runner=runner)
+        queue = make_queue(settings, engine)
+        from workers.channels import senders_from
+
+        notifier = Notifier(app, engine, settings, queue, senders_from(settings))
+        relay = Relay(app, engine, notifier, queue)
+        return cls(
+            settings=settings,
+            app=app,
+            engine=engine,
+            runner=runner,
+            queue=queue,
+            notifier=notifier,
+            relay=relay,
+        )
+
+    def worker_context(self) -> WorkerContext:
+        """What this process's jobs use."""
+        return WorkerContext(self.app, self.engine, self.settings, self.queue, self.notifier)
+
+    def run_embedded_jobs(self) -> int:
+        """Embedded mode: run every job that is due now; returns how many ran."""
+        assert isinstance(self.queue, DatabaseJobQueue)
+        with using(self.worker_context()):
+            return self.queue.run_due()
 
     def changed(self) -> None:
-        """A command was recorded: let the embedded projection thread run now."""
+        """A command was recorded: let the embedded projection and relay threads run now."""
         self.runner.wake.set()
+        self.relay.wake.set()
 
     def start_background(self) -> None:
         """Embedded mode: projections, auto-close and key pruning in threads of this process."""
@@ -67,7 +100,28 @@ class Runtime:
                 except Exception:  # the next sweep retries; nothing is half-done
                     log.exception("maintenance sweep failed")
 
-        for name, target in (("k2k-projections", project), ("k2k-maintenance", maintain)):
+        def relay() -> None:
+            self.relay.run_forever(self._stop, self.settings.relay_interval)
+
+        def jobs() -> None:
+            # Embedded mode's worker: the same job functions rq would run, from the jobs table.
+            while not self._stop.is_set():
+                try:
+                    ran = self.run_embedded_jobs()
+                except Exception:  # a job's own failure is recorded by the queue; this is the DB
+                    log.exception("embedded job runner failed; retrying")
+                    ran = 0
+                if not ran:
+                    self._stop.wait(self.settings.relay_interval)
+
+        threads = [
+            ("k2k-projections", project),
+            ("k2k-maintenance", maintain),
+            ("k2k-relay", relay),
+        ]
+        if self.settings.embedded:
+            threads.append(("k2k-jobs", jobs))
+        for name, target in threads:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -76,8 +130,23 @@ class Runtime:
         """Stop background threads and release connections."""
         self._stop.set()
         self.runner.wake.set()
+        self.relay.wake.set()
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads.clear()
         self.engine.dispose()
         self.app.close()
+        if isinstance(self.queue, RqJobQueue):
+            self.queue.connection.close()
+
+
+def make_queue(settings: Settings, engine: Engine) -> JobQueue:
+    """rq on Redis when ``K2K_REDIS_URL`` is set, else the embedded jobs table."""
+    if settings.redis_url:
+        import redis
+
+        connection = redis.Redis.from_url(
+            settings.redis_url, socket_connect_timeout=2, socket_timeout=5
+        )
+        return RqJobQueue(connection, settings.queue_prefix)
+    return DatabaseJobQueue(engine, lease_seconds=settings.delivery_lease_seconds)

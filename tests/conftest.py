@@ -30,13 +30,17 @@ def _postgres_unavailable_reason() -> str | None:
         return f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable: {error}"
 
 
-def require_postgres() -> None:
-    """Skip on a laptop without PostgreSQL; fail under CI=true."""
-    reason = _postgres_unavailable_reason()
+def _missing(reason: str | None) -> None:
+    """Skip on a laptop without the service; fail under CI=true, where it must be there."""
     if reason:
         if IN_CI:
             pytest.fail(f"CI=true but {reason}")
         pytest.skip(reason)
+
+
+def require_postgres() -> None:
+    """Skip on a laptop without PostgreSQL; fail under CI=true."""
+    _missing(_postgres_unavailable_reason())
 
 
 def _base_url(url: str) -> str:
@@ -77,3 +81,37 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
         yield parts
     finally:
         parts.close()
+
+
+REDIS_URL = os.environ.get("K2K_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@functools.cache
+def _redis_unavailable_reason() -> str | None:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+        return None
+    except Exception as error:  # any failure to connect means "not here"
+        return f"Redis at {REDIS_URL} is unreachable: {error}"
+
+
+def require_redis() -> None:
+    """Skip on a laptop without Redis; fail under CI=true."""
+    _missing(_redis_unavailable_reason())
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A queue prefix of this test's own on the real Redis; its keys are deleted afterwards."""
+    require_redis()
+    import redis
+
+    prefix = f"k2ktest-{uuid.uuid4().hex[:10]}"
+    yield prefix
+    connection = redis.Redis.from_url(REDIS_URL)
+    keys = list(connection.scan_iter(match=f"*{prefix}*", count=1000))
+    if keys:
+        connection.delete(*keys)
+    connection.close()

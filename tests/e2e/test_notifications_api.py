@@ -1,0 +1,105 @@
+"""The notifications API: each person reads their own outbox; admins read the delivery log."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Cast
+
+
+def relay(cast: Cast) -> None:
+    """What the background threads do when serving: project, relay, run the jobs."""
+    cast.project()
+    cast.runtime.relay.catch_up()
+    cast.runtime.run_embedded_jobs()
+
+
+def test_management_reads_a_new_case_in_their_outbox_in_bahasa_malaysia(cast: Cast) -> None:
+    case = cast.report(title="Lif Blok A rosak")
+    relay(cast)
+
+    page = cast.management.get("/api/v1/notifications").json
+
+    assert page["unread"] == 1
+    [message] = page["items"]
+    assert message["kind"] == "case.reported"
+    assert message["language"] == "ms"
+    assert message["case_id"] == case["id"]
+    assert "Lif Blok A rosak" in message["subject"]
+    assert message["link"].endswith(f"/api/v1/cases/{case['id']}")
+    assert message["read_at"] is None
+
+
+def test_a_resident_who_chose_english_hears_of_the_acknowledgement_in_english(cast: Cast) -> None:
+    assert (
+        cast.resident.call("PATCH", "/api/v1/people/me", json={"language": "en"}).status_code == 200
+    )
+    case = cast.report()
+    assert cast.management.post(f"/api/v1/cases/{case['id']}/acknowledge").status_code == 200
+    relay(cast)
+
+    [message] = cast.resident.get("/api/v1/notifications").json["items"]
+
+    assert message["kind"] == "case.status_changed"
+    assert message["language"] == "en"
+    assert "Acknowledged" in message["subject"] or "acknowledged" in message["body"].lower()
+    # The other PPR's people hear nothing; the neighbour has no part in this case.
+    assert cast.other_ppr_management.get("/api/v1/notifications").json["items"] == []
+    assert cast.neighbour.get("/api/v1/notifications").json["items"] == []
+
+
+def test_marking_a_message_read_changes_the_unread_count_and_only_the_owner_may(
+    cast: Cast,
+) -> None:
+    cast.report()
+    relay(cast)
+    [message] = cast.management.get("/api/v1/notifications").json["items"]
+
+    assert cast.committee.post(f"/api/v1/notifications/{message['id']}/read").status_code == 404
+    answer = cast.management.post(f"/api/v1/notifications/{message['id']}/read")
+
+    assert answer.status_code == 200
+    assert answer.json["read_at"] is not None
+    page = cast.management.get("/api/v1/notifications?unread=true").json
+    assert (page["unread"], page["items"]) == (0, [])
+
+
+def test_the_outbox_pages_with_a_cursor_and_refuses_a_forged_one(cast: Cast) -> None:
+    for number in range(3):
+        cast.report(title=f"Kes nombor {number}")
+    relay(cast)
+
+    first = cast.management.get("/api/v1/notifications?limit=2").json
+    second = cast.management.get(f"/api/v1/notifications?limit=2&cursor={first['next_cursor']}")
+    forged = cast.management.get("/api/v1/notifications?cursor=bm90LWEtY3Vyc29y")
+
+    ids = [item["id"] for item in first["items"] + second.json["items"]]
+    assert len(ids) == len(set(ids)) == 3
+    assert second.json["next_cursor"] is None
+    assert forged.status_code == 400
+    assert forged.content_type == "application/problem+json"
+    assert "cursor" in forged.json["errors"]
+
+
+def test_admins_see_every_delivery_with_its_status_and_others_may_not(cast: Cast) -> None:
+    cast.report()
+    relay(cast)
+
+    log = cast.admin.get("/api/v1/notifications/deliveries")
+    refused = cast.management.get("/api/v1/notifications/deliveries")
+
+    assert log.status_code == 200
+    assert {item["channel"] for item in log.json["items"]} == {"outbox"}
+    assert {item["kind"] for item in log.json["items"]} == {"case.reported"}
+    assert log.json["counts"] == {"sent": 2}  # the committee and management of SRP
+    assert refused.status_code == 403
+    failed = cast.admin.get("/api/v1/notifications/deliveries?status=failed").json
+    assert failed["items"] == []
+    bad = cast.admin.get("/api/v1/notifications/deliveries?status=lost")
+    assert bad.status_code == 422
+    assert "status" in bad.json["errors"]
+
+
+def test_the_kinds_of_notification_are_listed_for_anyone_with_a_token(cast: Cast) -> None:
+    kinds = cast.resident.get("/api/v1/notifications/kinds").json
+
+    assert {"case.status_changed", "sla.breached", "decision.made"} <= {k["kind"] for k in kinds}
+    assert cast.without_token().get("/api/v1/notifications/kinds").status_code == 401

@@ -1,0 +1,537 @@
+"""Notifications: turn notices into outbox messages and deliveries, and send each delivery once.
+
+A message is one row per (source, recipient), rendered in the recipient's language; a delivery is
+one row per (message, channel). Both ids are derived from those keys, so preparing the same notice
+twice (a relay that crashed before recording its position) creates nothing new. A delivery job
+claims its row before sending (attempts is a compare-and-set), records the outcome after, and
+schedules its own retry with backoff; after the last attempt the delivery is ``failed`` and stays
+visible to admins. A worker killed mid-send leaves the row ``sending``: once its lease runs out
+the retried job (or the sweep) claims it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from domain import clock
+from domain.application import K2K
+from domain.clock import MALAYSIA
+from domain.errors import NotFound
+from domain.sla import SlaTarget
+from projections.engine import tracking
+from workers.channels import DeliveryFailed, Sender
+from workers.kinds import Channel, Kind, OutgoingMessage
+from workers.queue import JobQueue, JobSpec, QueueUnavailable
+from workers.rules import Facts, Notice, sla_check_job, sla_checks
+from workers.tables import deliveries, messages, people
+from workers.templates import Rendered, render, render_digest
+
+if TYPE_CHECKING:
+    from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Tries per delivery, and the wait after each failed one (with ±20 % jitter).
+MAX_ATTEMPTS = 6
+BACKOFF_SECONDS = (30, 120, 600, 1800, 7200)
+#: A pending delivery this long past its time has lost its job (Redis restarted): queue it again.
+SWEEP_GRACE = timedelta(seconds=60)
+#: The case-metrics read model must have seen a target change before its open cases are rescanned.
+RESCAN_WAIT_SECONDS = 5
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def message_id_for(source_key: str, recipient_id: str) -> str:
+    """The id of the message about ``source_key`` for ``recipient_id``."""
+    return _key(source_key, recipient_id)
+
+
+def delivery_id_for(message_id: str, channel: Channel) -> str:
+    """The id of a message's delivery through ``channel``: event x recipient x channel."""
+    return _key(message_id, channel.value)
+
+
+def deliver_job(delivery_id: str, attempt: int, run_at: datetime | None = None) -> JobSpec:
+    """The job that makes attempt number ``attempt`` at a delivery."""
+    return JobSpec(
+        job_id=f"deliver-{delivery_id}-{attempt}",
+        queue="notifications",
+        function="workers.jobs.deliver",
+        args=(delivery_id,),
+        run_at=run_at,
+    )
+
+
+def _insert(conn: Connection) -> Any:
+    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+
+
+class Notifier:
+    """The notifications side of the service: prepare, deliver, digest, sweep, SLA checks."""
+
+    def __init__(
+        self,
+        app: K2K,
+        engine: Engine,
+        settings: Settings,
+        queue: JobQueue,
+        senders: dict[Channel, Sender],
+    ) -> None:
+        self.app = app
+        self.engine = engine
+        self.settings = settings
+        self.queue = queue
+        self.senders = senders
+        self.lease = timedelta(seconds=settings.delivery_lease_seconds)
+
+    def facts(self) -> Facts:
+        """Fresh lookups for one batch of work."""
+        return Facts(self.app, self.engine, self.settings.public_url)
+
+    # -- preparing -----------------------------------------------------------------------------
+
+    def prepare(self, notices: Sequence[Notice]) -> list[JobSpec]:
+        """Write the messages and deliveries of ``notices`` (idempotently); return their jobs."""
+        if not notices:
+            return []
+        recipient_ids = {rid for notice in notices for rid in notice.recipient_ids}
+        now = clock.now()
+        delivery_ids: list[str] = []
+        with self.engine.begin() as conn:
+            persons = {
+                row["principal_id"]: row
+                for row in conn.execute(
+                    select(people).where(people.c.principal_id.in_(recipient_ids))
+                ).mappings()
+            }
+            insert = _insert(conn)
+            for notice in notices:
+                for recipient_id in notice.recipient_ids:
+                    person = persons.get(recipient_id)
+                    if person is not None and notice.kind.value in (person["muted_kinds"] or []):
+                        continue
+                    delivery_ids.extend(
+                        self._write_message(conn, insert, notice, recipient_id, person, now)
+                    )
+            rows = conn.execute(
+                select(
+                    deliveries.c.delivery_id,
+                    deliveries.c.status,
+                    deliveries.c.attempts,
+                    deliveries.c.recipient_id,
+                    deliveries.c.channel,
+                    deliveries.c.created_at,
+                ).where(deliveries.c.delivery_id.in_(delivery_ids))
+            ).all()
+        jobs = []
+        for row in rows:
+            if row.status == "pending" and row.attempts == 0:  # later attempts queue themselves
+                jobs.append(deliver_job(row.delivery_id, 1))
+            elif row.status == "held":
+                jobs.append(self.digest_job(row.recipient_id, Channel(row.channel), row.created_at))
+        return jobs
+
+    def _write_message(
+        self,
+        conn: Connection,
+        insert: Any,
+        notice: Notice,
+        recipient_id: str,
+        person: Any,
+        now: datetime,
+    ) -> list[str]:
+        language = person["language"] if person is not None else "ms"
+        rendered = render(notice.kind.value, language, notice.context)
+        message_id = message_id_for(notice.source_key, recipient_id)
+        conn.execute(
+            insert(messages)
+            .values(
+                message_id=message_id,
+                source_key=notice.source_key,
+                recipient_id=recipient_id,
+                kind=notice.kind.value,
+                language=language,
+                subject=rendered.subject[:300],
+                body=rendered.body,
+                link=notice.link,
+                ppr_code=notice.ppr_code,
+                case_id=notice.case_id,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["message_id"])
+        )
+        channels: list[tuple[Channel, str]] = []
+        # The outbox is the API; with a directory configured a delivery also writes the file.
+        channels.append((Channel.OUTBOX, "pending" if self.settings.outbox_dir else "sent"))
+        if person is not None:
+            held = "held" if person["digest"] else "pending"
+            wanted = person["channels"] or []
+            if person["email"] and "email" in wanted and Channel.EMAIL in self.senders:
+                channels.append((Channel.EMAIL, held))
+            if person["phone"] and "sms" in wanted and Channel.SMS in self.senders:
+                channels.append((Channel.SMS, held))
+        ids = []
+        for channel, status in channels:
+            delivery_id = delivery_id_for(message_id, channel)
+            conn.execute(
+                insert(deliveries)
+                .values(
+                    delivery_id=delivery_id,
+                    message_id=message_id,
+                    recipient_id=recipient_id,
+                    channel=channel.value,
+                    status=status,
+                    attempts=0,
+                    created_at=now,
+                    next_attempt_at=now,
+                    sent_at=now if status == "sent" else None,
+                )
+                .on_conflict_do_nothing(index_elements=["delivery_id"])
+            )
+            ids.append(delivery_id)
+        return ids
+
+    # -- delivering ----------------------------------------------------------------------------
+
+    def deliver(self, delivery_id: str) -> str:
+        """Make one attempt at a delivery; returns what happened (for logs and tests)."""
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    select(deliveries, messages.c.subject, messages.c.body, messages.c.link)
+                    .join(messages, messages.c.message_id == deliveries.c.message_id)
+                    .add_columns(messages.c.kind, messages.c.language)
+                    .where(deliveries.c.delivery_id == delivery_id)
+                )
+                .mappings()
+                .first()
+            )
+            person = (
+                conn.execute(select(people).where(people.c.principal_id == row["recipient_id"]))
+                .mappings()
+                .first()
+                if row is not None
+                else None
+            )
+        if row is None:
+            return "unknown"
+        if row["status"] in ("sent", "failed", "held", "digested"):
+            return str(row["status"])
+        now = clock.now()
+        if row["status"] == "sending" and row["last_attempt_at"] > now - self.lease:
+            return "busy"  # another attempt is under way and may still succeed
+        if row["attempts"] >= MAX_ATTEMPTS:
+            self._finish(delivery_id, "failed", row["last_error"] or "gave up")
+            return "failed"
+        with self.engine.begin() as conn:
+            claimed = conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.delivery_id == delivery_id,
+                    deliveries.c.attempts == row["attempts"],
+                    deliveries.c.status.in_(("pending", "sending")),
+                )
+                .values(status="sending", attempts=row["attempts"] + 1, last_attempt_at=now)
+            )
+        if claimed.rowcount != 1:
+            return "busy"
+        attempt = row["attempts"] + 1
+        channel = Channel(row["channel"])
+        try:
+            self._send(channel, row, person)
+        except Exception as error:
+            return self._failed(delivery_id, attempt, error)
+        self._finish(delivery_id, "sent", None)
+        return "sent"
+
+    def _send(self, channel: Channel, row: Any, person: Any) -> None:
+        sender = self.senders.get(channel)
+        if sender is None:
+            raise DeliveryFailed(f"the {channel.value} channel is not configured", permanent=True)
+        address = None
+        if channel is Channel.EMAIL:
+            address = person["email"] if person is not None else None
+        elif channel is Channel.SMS:
+            address = person["phone"] if person is not None else None
+        if channel is not Channel.OUTBOX and not address:
+            raise DeliveryFailed(f"the recipient has no {channel.value} address", permanent=True)
+        link = row["link"]
+        sender.send(
+            OutgoingMessage(
+                delivery_id=row["delivery_id"],
+                message_id=row["message_id"],
+                recipient_id=row["recipient_id"],
+                recipient_name=person["name"] if person is not None else row["recipient_id"],
+                channel=channel,
+                address=address,
+                language=row["language"],
+                kind=row["kind"],
+                subject=row["subject"],
+                body=row["body"],
+                short_text=f"{row['subject']} {link}" if link else row["subject"],
+                link=link,
+                created_at_iso=row["created_at"].isoformat(),
+            )
+        )
+
+    def _finish(self, delivery_id: str, status: str, error: str | None) -> None:
+        now = clock.now()
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(deliveries)
+                .where(deliveries.c.delivery_id == delivery_id)
+                .values(
+                    status=status,
+                    last_error=error,
+                    sent_at=now if status == "sent" else None,
+                    next_attempt_at=None,
+                )
+            )
+
+    def _failed(self, delivery_id: str, attempt: int, error: Exception) -> str:
+        reason = error.reason if isinstance(error, DeliveryFailed) else repr(error)
+        permanent = isinstance(error, DeliveryFailed) and error.permanent
+        if permanent or attempt >= MAX_ATTEMPTS:
+            log.warning(
+                "delivery %s failed for good after %s attempts: %s", delivery_id, attempt, reason
+            )
+            self._finish(delivery_id, "failed", reason)
+            return "failed"
+        delay = BACKOFF_SECONDS[attempt - 1] * random.uniform(0.8, 1.2)
+        if isinstance(error, DeliveryFailed) and error.retry_after:
+            delay = max(delay, error.retry_after)
+        retry_at = clock.now() + timedelta(seconds=delay)
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(deliveries)
+                .where(deliveries.c.delivery_id == delivery_id)
+                .values(status="pending", last_error=reason, next_attempt_at=retry_at)
+            )
+        try:
+            self.queue.enqueue(deliver_job(delivery_id, attempt + 1, retry_at))
+        except QueueUnavailable:
+            log.warning("delivery %s: retry not queued (the sweep will)", delivery_id)
+        return "retrying"
+
+    # -- the sweep -----------------------------------------------------------------------------
+
+    def requeue_due(self) -> int:
+        """Queue again every delivery whose job was lost (Redis restarted) or whose worker died."""
+        now = clock.now()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(deliveries.c.delivery_id, deliveries.c.attempts).where(
+                    or_(
+                        and_(
+                            deliveries.c.status == "pending",
+                            func.coalesce(deliveries.c.next_attempt_at, deliveries.c.created_at)
+                            <= now - SWEEP_GRACE,
+                        ),
+                        and_(
+                            deliveries.c.status == "sending",
+                            deliveries.c.last_attempt_at < now - self.lease,
+                        ),
+                    )
+                )
+            ).all()
+        queued = 0
+        for row in rows:
+            queued += self.queue.enqueue(deliver_job(row.delivery_id, row.attempts + 1))
+        return queued
+
+    # -- digests -------------------------------------------------------------------------------
+
+    def digest_moment(self, day: date) -> datetime:
+        """When the digest of ``day`` goes out (the digest hour, Malaysia time)."""
+        return datetime.combine(day, time(self.settings.digest_hour), MALAYSIA).astimezone(UTC)
+
+    def digest_job(self, recipient_id: str, channel: Channel, created_at: datetime) -> JobSpec:
+        """The digest that will carry a message held at ``created_at``."""
+        local = created_at.astimezone(MALAYSIA)
+        day = local.date()
+        if self.digest_moment(day) <= created_at:
+            day += timedelta(days=1)
+        return JobSpec(
+            job_id=f"digest-{_key(recipient_id)[:20]}-{channel.value}-{day:%Y%m%d}",
+            queue="digests",
+            function="workers.jobs.send_digest",
+            args=(recipient_id, channel.value, day.isoformat()),
+            run_at=self.digest_moment(day),
+        )
+
+    def send_digest(self, recipient_id: str, channel_name: str, day_iso: str) -> str:
+        """Bundle the recipient's held messages for one channel into the day's digest."""
+        channel = Channel(channel_name)
+        moment = self.digest_moment(date.fromisoformat(day_iso))
+        source_key = f"digest:{day_iso}:{channel.value}"
+        message_id = message_id_for(source_key, recipient_id)
+        digest_delivery = delivery_id_for(message_id, channel)
+        now = clock.now()
+        with self.engine.begin() as conn:
+            held = conn.execute(
+                select(
+                    deliveries.c.delivery_id, messages.c.subject, messages.c.body, messages.c.link
+                )
+                .join(messages, messages.c.message_id == deliveries.c.message_id)
+                .where(
+                    deliveries.c.recipient_id == recipient_id,
+                    deliveries.c.channel == channel.value,
+                    deliveries.c.status == "held",
+                    deliveries.c.created_at <= moment,
+                )
+                .order_by(deliveries.c.created_at)
+            ).all()
+            if held:
+                language = (
+                    conn.execute(
+                        select(people.c.language).where(people.c.principal_id == recipient_id)
+                    ).scalar()
+                    or "ms"
+                )
+                items = [
+                    Rendered(row.subject, row.body, f"{row.subject} {row.link or ''}".strip())
+                    for row in held
+                ]
+                rendered = render_digest(language, day_iso, items)
+                insert = _insert(conn)
+                conn.execute(
+                    insert(messages)
+                    .values(
+                        message_id=message_id,
+                        source_key=source_key,
+                        recipient_id=recipient_id,
+                        kind=Kind.DIGEST.value,
+                        language=language,
+                        subject=rendered.subject[:300],
+                        body=rendered.body,
+                        link=f"{self.settings.public_url}/api/v1/notifications",
+                        created_at=now,
+                    )
+                    .on_conflict_do_nothing(index_elements=["message_id"])
+                )
+                conn.execute(
+                    insert(deliveries)
+                    .values(
+                        delivery_id=digest_delivery,
+                        message_id=message_id,
+                        recipient_id=recipient_id,
+                        channel=channel.value,
+                        status="pending",
+                        attempts=0,
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                    .on_conflict_do_nothing(index_elements=["delivery_id"])
+                )
+                conn.execute(
+                    update(deliveries)
+                    .where(deliveries.c.delivery_id.in_([row.delivery_id for row in held]))
+                    .values(status="digested", digest_id=digest_delivery, next_attempt_at=None)
+                )
+            attempts = conn.execute(
+                select(deliveries.c.attempts).where(deliveries.c.delivery_id == digest_delivery)
+            ).scalar()
+        if attempts is None:
+            return "nothing held"
+        self.queue.enqueue(deliver_job(digest_delivery, attempts + 1))
+        return f"digest of {len(held)}"
+
+    # -- SLA checks ----------------------------------------------------------------------------
+
+    def check_sla(self, case_id: str, target_name: str, stage: str) -> str:
+        """At 80 % of a target's time warn management; at its due time record the breach."""
+        target = SlaTarget(target_name)
+        try:
+            sla = self.app.sla_clock(UUID(case_id), target)
+        except NotFound:
+            return "no such case"
+        if sla is None:
+            return "no target"
+        now = clock.now()
+        if stage == "warning":
+            if not sla.open_at(now) or now >= sla.due_at:
+                return "not needed"
+            if now < sla.warn_at:  # the target grew since this check was scheduled
+                self.queue.enqueue(sla_check_job(case_id, target, stage, sla))
+                return "rescheduled"
+            facts = self.facts()
+            case = self.app.get_case(UUID(case_id))
+            context = facts.case_context(case, case.status, None)
+            context.update(target=target.value, due_at=sla.due_at.isoformat())
+            notice = Notice(
+                Kind.SLA_WARNING,
+                f"sla-warning:{case_id}:{target.value}:{int(sla.due_at.timestamp())}",
+                tuple(facts.staff(case.ppr_code, ("management",))),
+                context,
+                case.ppr_code,
+                case_id,
+                context["link"],
+            )
+            self._enqueue_all(self.prepare([notice]))
+            return "warned"
+        if now < sla.due_at:
+            if sla.open_at(now):
+                self.queue.enqueue(sla_check_job(case_id, target, stage, sla))
+                return "rescheduled"
+            return "not needed"
+        saved = self.app.record_sla_breach(UUID(case_id), target)
+        return "breach recorded" if saved else "not breached"
+
+    def rescan_sla(self, ppr_code: str, category_code: str, position: str) -> str:
+        """After a target changed, schedule fresh checks for the open cases of that category."""
+        from projections.case_metrics import case_metrics
+
+        with self.engine.connect() as conn:
+            projected = conn.execute(
+                select(tracking.c.position).where(tracking.c.name == "case_metrics")
+            ).scalar()
+            if projected is None or projected < int(position):
+                waiting = True
+            else:
+                waiting = False
+                case_ids = list(
+                    conn.execute(
+                        select(case_metrics.c.case_id).where(
+                            case_metrics.c.ppr_code == ppr_code,
+                            case_metrics.c.category_code == category_code,
+                            case_metrics.c.ended_at.is_(None),
+                        )
+                    ).scalars()
+                )
+        if waiting:
+            retry_at = clock.now() + timedelta(seconds=RESCAN_WAIT_SECONDS)
+            self.queue.enqueue(
+                JobSpec(
+                    job_id=f"sla-rescan-{position}-{int(retry_at.timestamp())}",
+                    queue="sla",
+                    function="workers.jobs.rescan_sla",
+                    args=(ppr_code, category_code, position),
+                    run_at=retry_at,
+                )
+            )
+            return "waiting for the case metrics"
+        facts = self.facts()
+        jobs = [
+            job
+            for case_id in case_ids
+            for job in sla_checks(facts, self.app.get_case(UUID(case_id)))
+        ]
+        self._enqueue_all(jobs)
+        return f"rescheduled {len(case_ids)} case(s)"
+
+    def _enqueue_all(self, jobs: Iterable[JobSpec]) -> None:
+        for job in jobs:
+            self.queue.enqueue(job)

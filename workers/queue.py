@@ -1,0 +1,247 @@
+"""Where jobs wait: rq on Redis in production, a database table in embedded mode.
+
+Both take the same ``JobSpec`` with a deterministic id, and both ignore a job whose id is queued
+already, so whoever enqueues (the relay after a crash, a sweep, a retry) may enqueue again safely.
+Jobs are at-least-once either way; what makes them send once is the deliveries table.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, and_, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from domain import clock
+from workers.tables import queued_jobs
+
+log = logging.getLogger(__name__)
+
+#: One queue per kind of work, so a backlog of one never delays the other.
+QUEUES = ("notifications", "sla", "digests")
+#: A job that runs longer than this is killed by rq (and retried).
+JOB_TIMEOUT_SECONDS = 60
+#: rq retries a job that raised unexpectedly or whose worker died; our jobs record their own
+#: delivery failures and never raise for those, so these retries are for crashes only.
+CRASH_RETRY_INTERVALS = [10, 60, 300]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job to run: its deterministic id, queue, function (dotted path), arguments and time."""
+
+    job_id: str
+    queue: str
+    function: str
+    args: tuple[str, ...]
+    run_at: datetime | None = None
+
+
+class QueueUnavailable(Exception):
+    """The queue cannot take jobs now (Redis down); the caller keeps its position and retries."""
+
+
+class JobQueue(Protocol):
+    """Somewhere to put jobs."""
+
+    def enqueue(self, job: JobSpec) -> bool:
+        """Queue ``job``; False when a job with its id is queued already."""
+
+
+def resolve(function: str) -> Callable[..., Any]:
+    """The function a dotted path names."""
+    module, _, name = function.rpartition(".")
+    target: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return target
+
+
+class RqJobQueue:
+    """rq on Redis: immediate jobs with ``enqueue(unique=True)``, delayed ones with ``schedule_job``.
+
+    rq 2.x ignores ``unique`` in ``enqueue_in``/``enqueue_at``, so a delayed job is created with
+    ``create_job`` and scheduled with ``schedule_job(..., unique=True)``. Names carry ``prefix``
+    so that several deployments (or test runs) can share one Redis.
+    """
+
+    def __init__(self, connection: Any, prefix: str) -> None:
+        self.connection = connection
+        self.prefix = prefix
+
+    def queue_name(self, queue: str) -> str:
+        """The rq queue that holds ``queue``'s jobs."""
+        return f"{self.prefix}-{queue}"
+
+    def rq_queue(self, queue: str) -> Any:
+        """The rq ``Queue`` object for one of ``QUEUES``."""
+        from rq import Queue
+
+        return Queue(self.queue_name(queue), connection=self.connection)
+
+    def enqueue(self, job: JobSpec) -> bool:
+        """Queue ``job`` on rq; False when its id exists already."""
+        from redis.exceptions import RedisError
+        from rq import Retry
+        from rq.exceptions import DuplicateJobError
+
+        queue = self.rq_queue(job.queue)
+        options: dict[str, Any] = {
+            "retry": Retry(max=len(CRASH_RETRY_INTERVALS), interval=CRASH_RETRY_INTERVALS),
+            "result_ttl": 3600,
+            "failure_ttl": 7 * 24 * 3600,
+        }
+        job_id = f"{self.prefix}-{job.job_id}"
+        try:
+            if job.run_at is None or job.run_at <= clock.now():
+                queue.enqueue(
+                    job.function,
+                    *job.args,
+                    job_id=job_id,
+                    unique=True,
+                    job_timeout=JOB_TIMEOUT_SECONDS,
+                    **options,
+                )
+            else:
+                rq_job = queue.create_job(
+                    job.function,
+                    args=job.args,
+                    job_id=job_id,
+                    timeout=JOB_TIMEOUT_SECONDS,
+                    **options,
+                )
+                queue.schedule_job(rq_job, job.run_at, unique=True)
+        except DuplicateJobError:
+            return False
+        except RedisError as error:
+            raise QueueUnavailable(f"Redis refused job {job_id}: {error}") from error
+        return True
+
+
+class DatabaseJobQueue:
+    """Embedded mode's queue: a table, run by a thread of the web process.
+
+    It is durable: a job enqueued before a crash runs after the restart. A claimed job carries a
+    lease; a job whose runner died is claimed again once the lease ran out.
+    """
+
+    def __init__(self, engine: Engine, lease_seconds: float = JOB_TIMEOUT_SECONDS * 2) -> None:
+        self.engine = engine
+        self.lease = timedelta(seconds=lease_seconds)
+
+    def enqueue(self, job: JobSpec) -> bool:
+        """Insert the job unless its id is there already."""
+        now = clock.now()
+        values = {
+            "job_id": job.job_id,
+            "queue": job.queue,
+            "function": job.function,
+            "args": list(job.args),
+            "run_at": job.run_at or now,
+            "created_at": now,
+            "attempts": 0,
+        }
+        statement: Any = (
+            pg_insert(queued_jobs)
+            if self.engine.dialect.name == "postgresql"
+            else sqlite_insert(queued_jobs)
+        )
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                statement.values(**values).on_conflict_do_nothing(index_elements=["job_id"])
+            )
+        return bool(result.rowcount)
+
+    def _claim(self) -> dict[str, Any] | None:
+        now = clock.now()
+        with self.engine.begin() as conn:
+            candidates = conn.execute(
+                select(queued_jobs.c.job_id, queued_jobs.c.attempts)
+                .where(
+                    queued_jobs.c.done_at.is_(None),
+                    queued_jobs.c.run_at <= now,
+                    or_(queued_jobs.c.claimed_until.is_(None), queued_jobs.c.claimed_until < now),
+                )
+                .order_by(queued_jobs.c.run_at)
+                .limit(5)
+            ).all()
+            for candidate in candidates:
+                claimed = conn.execute(
+                    update(queued_jobs)
+                    .where(
+                        queued_jobs.c.job_id == candidate.job_id,
+                        queued_jobs.c.attempts == candidate.attempts,
+                        queued_jobs.c.done_at.is_(None),
+                    )
+                    .values(claimed_until=now + self.lease, attempts=candidate.attempts + 1)
+                )
+                if claimed.rowcount == 1:
+                    row = conn.execute(
+                        select(queued_jobs).where(queued_jobs.c.job_id == candidate.job_id)
+                    ).mappings()
+                    return dict(row.one())
+        return None
+
+    def run_next(self) -> bool:
+        """Run one due job; False when none is due."""
+        job = self._claim()
+        if job is None:
+            return False
+        try:
+            resolve(job["function"])(*job["args"])
+        except Exception as error:
+            attempts = int(job["attempts"])
+            retry = attempts <= len(CRASH_RETRY_INTERVALS)
+            log.exception("job %s failed (attempt %s)", job["job_id"], attempts)
+            values: dict[str, Any] = {"last_error": f"{type(error).__name__}: {error}"}
+            if retry:
+                delay = CRASH_RETRY_INTERVALS[attempts - 1] * random.uniform(0.8, 1.2)
+                values.update(claimed_until=None, run_at=clock.now() + timedelta(seconds=delay))
+            else:
+                values.update(done_at=clock.now())
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(queued_jobs).where(queued_jobs.c.job_id == job["job_id"]).values(values)
+                )
+            return True
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(queued_jobs)
+                .where(queued_jobs.c.job_id == job["job_id"])
+                .values(done_at=clock.now(), last_error=None)
+            )
+        return True
+
+    def run_due(self, limit: int = 1000) -> int:
+        """Run due jobs until none is left (or ``limit``); returns how many ran."""
+        ran = 0
+        while ran < limit and self.run_next():
+            ran += 1
+        return ran
+
+    def next_run_at(self) -> datetime | None:
+        """When the earliest waiting job is due."""
+        with self.engine.connect() as conn:
+            value: datetime | None = conn.execute(
+                select(queued_jobs.c.run_at)
+                .where(queued_jobs.c.done_at.is_(None))
+                .order_by(queued_jobs.c.run_at)
+                .limit(1)
+            ).scalar()
+        return value
+
+    def prune(self, older_than: timedelta = timedelta(days=7)) -> int:
+        """Forget jobs that finished long ago (their ids may then be used again)."""
+        cutoff = clock.now() - older_than
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                delete(queued_jobs).where(
+                    and_(queued_jobs.c.done_at.is_not(None), queued_jobs.c.done_at < cutoff)
+                )
+            )
+        return int(result.rowcount)

@@ -1,0 +1,290 @@
+"""Who hears about what: each event's notices, and the timed checks it schedules.
+
+The rules (issue 6):
+
+- the reporter and supporters of a case on every change of its status, on management's public
+  response and on a public comment by the committee or management (never on internal notes);
+- the committee members of the PPR on a new case, a disputed fix and a case tabled for a meeting;
+- the management of the PPR on a new case, an assignment or reassignment, a disputed fix, a
+  committee decision, and an SLA target 80 % used (``sla.warning``) and missed (``sla.breached``).
+
+Nobody is told about their own action, and each person gets one message per event: where two rules
+name the same person, the first in the list above wins. A reporter that is an integration (an
+external system) hears through webhooks, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from sqlalchemy import Engine
+
+from domain.application import K2K
+from domain.case import Case
+from domain.decision import Decision
+from domain.ppr import Ppr
+from domain.sla import WARNING_SHARE, SlaClock, SlaTarget
+from workers.kinds import Kind
+from workers.people import people_in
+from workers.queue import JobSpec
+
+#: Roles whose people are told about their PPR's cases.
+COMMITTEE = ("committee",)
+MANAGEMENT = ("management",)
+#: Reporter roles that are not people (they hear through webhooks or not at all).
+NOT_PEOPLE = frozenset({"integration", "system"})
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One kind of message for some people about one thing that happened."""
+
+    kind: Kind
+    source_key: str
+    recipient_ids: tuple[str, ...]
+    context: dict[str, Any]
+    ppr_code: str | None = None
+    case_id: str | None = None
+    link: str | None = None
+
+
+@dataclass
+class Plan:
+    """What one event calls for: notices to send and checks to schedule."""
+
+    notices: list[Notice] = field(default_factory=list)
+    jobs: list[JobSpec] = field(default_factory=list)
+
+
+class Facts:
+    """What the rules look up: cases and PPRs from the event store, people from their table."""
+
+    def __init__(self, app: K2K, engine: Engine, public_url: str) -> None:
+        self.app = app
+        self.engine = engine
+        self.public_url = public_url
+        self._pprs: dict[str, Ppr] = {}
+
+    def ppr(self, code: str) -> Ppr:
+        """The PPR (cached for the life of these facts: one relay batch)."""
+        if code not in self._pprs:
+            self._pprs[code] = self.app.get_ppr(code)
+        return self._pprs[code]
+
+    def case_at(self, case_id: UUID, version: int) -> Case:
+        """The case as it was right after its event ``version``."""
+        return self.app.get_case(case_id, version=version)
+
+    def status_before(self, case_id: UUID, version: int) -> str | None:
+        """The case's status before its event ``version``."""
+        if version <= 1:
+            return None
+        previous = list(self.app.events.get(case_id, gt=version - 2, lte=version - 1))
+        return str(previous[0].status) if previous else None  # type: ignore[attr-defined]
+
+    def staff(self, ppr_code: str, roles: tuple[str, ...]) -> list[str]:
+        """Principal ids of the people in these roles who act in the PPR."""
+        return [person.principal_id for person in people_in(self.engine, ppr_code, roles)]
+
+    def case_link(self, case_id: object) -> str:
+        """Where a recipient reads the case."""
+        return f"{self.public_url}/api/v1/cases/{case_id}"
+
+    def case_context(self, case: Case, status: str, previous_status: str | None) -> dict[str, Any]:
+        """What every case message may say: never who reported it or where they live."""
+        category = self.ppr(case.ppr_code).categories.get(case.category_code, {})
+        return {
+            "case_ref": str(case.id)[:8],
+            "title": case.title,
+            "ppr_code": case.ppr_code,
+            "ppr_name": self.ppr(case.ppr_code).name,
+            "category_name_ms": category.get("name_ms", case.category_code),
+            "category_name_en": category.get("name_en", case.category_code),
+            "block": case.block,
+            "status": status,
+            "previous_status": previous_status or "",
+            "link": self.case_link(case.id),
+        }
+
+
+def event_source_key(event: DomainEventProtocol[Any]) -> str:
+    """The stable identity of an event: its aggregate and version."""
+    return f"event:{event.originator_id}:{event.originator_version}"
+
+
+def plan_event(facts: Facts, event: DomainEventProtocol[Any], notification_id: int) -> Plan:
+    """The notices and scheduled checks one event calls for."""
+    if isinstance(event, Case.Event):
+        return _plan_case_event(facts, event)
+    if isinstance(event, Decision.Made):  # type: ignore[attr-defined]
+        return _plan_decision(facts, event)
+    if isinstance(event, Ppr.SlaTargetsChanged):  # type: ignore[attr-defined]
+        fields = vars(event)
+        code: str = facts.app.repository.get(event.originator_id).code
+        category = fields["category_code"]
+        return Plan(
+            jobs=[
+                JobSpec(
+                    job_id=f"sla-rescan-{notification_id}",
+                    queue="sla",
+                    function="workers.jobs.rescan_sla",
+                    args=(code, category, str(notification_id)),
+                )
+            ]
+        )
+    return Plan()
+
+
+def _residents(case: Case) -> list[str]:
+    reporter = [] if case.reporter_role in NOT_PEOPLE else [case.reporter_id]
+    return [*reporter, *case.supporter_ids]
+
+
+def _plan_case_event(facts: Facts, event: DomainEventProtocol[Any]) -> Plan:
+    fields = vars(event)
+    kind = type(event).__name__
+    case_id = event.originator_id
+    case = facts.case_at(case_id, event.originator_version)
+    status = fields["status"]
+    previous = facts.status_before(case_id, event.originator_version)
+    context = facts.case_context(case, status, previous)
+    wanted: list[tuple[Kind, list[str], dict[str, Any]]] = []
+    residents = _residents(case)
+
+    if kind == "Reported":
+        staff = facts.staff(case.ppr_code, COMMITTEE) + facts.staff(case.ppr_code, MANAGEMENT)
+        wanted.append((Kind.CASE_REPORTED, staff, {}))
+    elif kind == "ManagementResponded":
+        extra = {"message": fields["message"], "commitment_date": _iso(fields["commitment_date"])}
+        wanted.append((Kind.CASE_RESPONDED, residents, extra))
+    elif kind == "CommentAdded":
+        if not fields["internal"] and fields["actor_role"] in ("committee", "management"):
+            wanted.append((Kind.CASE_COMMENTED, residents, {"text": fields["text"][:300]}))
+    elif previous is not None and status != previous:
+        wanted.append((Kind.CASE_STATUS_CHANGED, residents, {}))
+
+    if kind == "ResolutionDisputed":
+        staff = facts.staff(case.ppr_code, COMMITTEE) + facts.staff(case.ppr_code, MANAGEMENT)
+        wanted.append((Kind.CASE_DISPUTED, staff, {"reason": fields["reason"][:300]}))
+    elif kind == "Assigned":
+        staff = facts.staff(case.ppr_code, MANAGEMENT)
+        if fields["to"] == "committee":
+            staff += facts.staff(case.ppr_code, COMMITTEE)
+        extra = {"to": fields["to"], "assignee": fields["assignee"] or ""}
+        wanted.append((Kind.CASE_ASSIGNED, staff, extra))
+    elif kind == "Tabled":
+        extra = {"scheduled_for": _iso(fields["scheduled_for"])}
+        wanted.append((Kind.CASE_TABLED, facts.staff(case.ppr_code, COMMITTEE), extra))
+    elif kind == "SlaBreached":
+        extra = {"target": fields["target"], "due_at": _iso(fields["due_at"])}
+        wanted.append((Kind.SLA_BREACHED, facts.staff(case.ppr_code, MANAGEMENT), extra))
+
+    plan = Plan(
+        notices=_notices(
+            wanted,
+            event_source_key(event),
+            actor_id=fields["actor_id"],
+            context=context,
+            ppr_code=case.ppr_code,
+            case_id=str(case_id),
+            link=context["link"],
+        )
+    )
+    if kind in ("Reported", "Recategorised"):
+        plan.jobs.extend(sla_checks(facts, case))
+    return plan
+
+
+def _plan_decision(facts: Facts, event: DomainEventProtocol[Any]) -> Plan:
+    fields = vars(event)
+    link = f"{facts.public_url}/api/v1/decisions/{event.originator_id}"
+    context = {
+        "decision_text": fields["text"][:500],
+        "due_date": _iso(fields["due_date"]),
+        "meeting_ref": str(fields["meeting_id"])[:8],
+        "ppr_code": fields["ppr_code"],
+        "ppr_name": facts.ppr(fields["ppr_code"]).name,
+        "link": link,
+    }
+    wanted: list[tuple[Kind, list[str], dict[str, Any]]] = [
+        (Kind.DECISION_MADE, facts.staff(fields["ppr_code"], MANAGEMENT), {})
+    ]
+    return Plan(
+        notices=_notices(
+            wanted,
+            event_source_key(event),
+            actor_id=fields["actor_id"],
+            context=context,
+            ppr_code=fields["ppr_code"],
+            case_id=None,
+            link=link,
+        )
+    )
+
+
+def _notices(
+    wanted: list[tuple[Kind, list[str], dict[str, Any]]],
+    source_key: str,
+    *,
+    actor_id: str,
+    context: dict[str, Any],
+    ppr_code: str | None,
+    case_id: str | None,
+    link: str | None,
+) -> list[Notice]:
+    told = {actor_id}
+    notices = []
+    for kind, recipients, extra in wanted:
+        fresh = tuple(dict.fromkeys(r for r in recipients if r not in told))
+        told.update(fresh)
+        if fresh:
+            notices.append(
+                Notice(kind, source_key, fresh, {**context, **extra}, ppr_code, case_id, link)
+            )
+    return notices
+
+
+def sla_check_job(case_id: str, target: SlaTarget, stage: str, clock: SlaClock) -> JobSpec:
+    """The timed check of one target: the warning at 80 % of the time, the breach at the due time.
+
+    The id carries the due time, so a changed target or category schedules a new check while the
+    old one, finding the target not due, does nothing.
+    """
+    run_at = clock.warn_at if stage == "warning" else clock.due_at
+    return JobSpec(
+        job_id=f"sla-{case_id}-{target.value}-{stage}-{int(clock.due_at.timestamp())}",
+        queue="sla",
+        function="workers.jobs.check_sla",
+        args=(case_id, target.value, stage),
+        run_at=run_at,
+    )
+
+
+def sla_checks(facts: Facts, case: Case) -> list[JobSpec]:
+    """Checks for every target of the case's current category (targets read now)."""
+    category = facts.ppr(case.ppr_code).categories.get(case.category_code)
+    if not category:
+        return []
+    jobs = []
+    for target in SlaTarget:
+        hours = category["sla"][f"{target.value}_hours"]
+        due = case.reported_at + timedelta(hours=hours)
+        clock = SlaClock(target, case.reported_at, due, None, None)
+        for stage in ("warning", "breach"):
+            jobs.append(sla_check_job(str(case.id), target, stage, clock))
+    return jobs
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return (
+        value.isoformat() if hasattr(value, "isoformat") else ("" if value is None else str(value))
+    )
+
+
+__all__ = ["WARNING_SHARE", "Facts", "Notice", "Plan", "plan_event", "sla_check_job", "sla_checks"]
