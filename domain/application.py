@@ -439,7 +439,7 @@ class K2K(SurveyCommands):
     def record_sla_breach(self, case_id: UUID, target: SlaTarget) -> Saved | None:
         """Record, once, that the case missed ``target``; None when it has not (or not yet)."""
         clock = self.sla_clock(case_id, target)
-        if clock is None or clock_now() < clock.due_at or not clock.breached:
+        if clock is None or not clock.breached(clock_now()):
             return None
         hours = round((clock.due_at - clock.reported_at).total_seconds() / 3600)
 

@@ -5,7 +5,8 @@ public response (``ManagementResponded``, or a public comment by management or t
 is not the reporter's, before the case ended); the first ``Resolved``. The due time is the report
 time plus the target hours of the case's PPR and *current* category, so a recategorisation or a
 changed target moves it. At ``WARNING_SHARE`` of the allowed time management is warned; a target
-whose milestone came late, or that was still open at its due time, is breached.
+whose milestone came late, or that is still open past its due time, is breached; a case that
+ended without the milestone is not counted, exactly as in ``projections/resolution_report.py``.
 """
 
 from __future__ import annotations
@@ -52,12 +53,13 @@ class SlaClock:
         ended = self.ended_at is not None and self.ended_at <= moment
         return not met and not ended
 
-    @property
-    def breached(self) -> bool:
-        """Whether the target was missed: met late, or still running when it fell due."""
+    def breached(self, now: datetime) -> bool:
+        """Whether the target is missed as the metrics count it: met late, or still open past
+        its due time. A case that ended without the milestone is not counted (not applicable).
+        """
         if self.met_at is not None:
             return self.met_at > self.due_at
-        return self.ended_at is None or self.ended_at > self.due_at
+        return self.ended_at is None and now > self.due_at
 
 
 @dataclass(frozen=True)

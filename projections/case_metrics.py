@@ -26,6 +26,9 @@ Definitions (DESIGN §6 and issue 3; all times are the events' ``occurred_at``):
 - **Priority**: a case's ``support_count`` (``Supported`` events) and whether the committee
   designated it (``PriorityDesignated``); the support threshold per PPR is kept in
   ``metrics_ppr_settings`` (default 10), so a changed threshold applies at once.
+- **Recorded breaches**: ``<target>_breach_recorded_at`` is the time of the case's
+  ``SlaBreached`` event for that target (the service records one when a target is missed). The
+  breach figures themselves are computed from due times, as above; this says the service noticed.
 """
 
 from __future__ import annotations
@@ -87,6 +90,7 @@ case_metrics = Table(
     Column("acknowledge_due_at", UtcDateTime),
     Column("first_response_due_at", UtcDateTime),
     Column("resolve_due_at", UtcDateTime),
+    *(Column(f"{target}_breach_recorded_at", UtcDateTime) for target in TARGETS),
     Column("whose_move", String(16)),
     Column("whose_move_since", UtcDateTime),
     *(Column(f"{party}_seconds", Float, nullable=False) for party in PARTIES),
@@ -154,7 +158,7 @@ class CaseMetricsProjection(Projection):
 
     name = "case_metrics"
     tables = (case_metrics, case_resolutions, sla_targets, ppr_settings)
-    version = 3  # 3: an admin's management response is a first response
+    version = 4  # 4: recorded SLA breaches
 
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
         """Dispatch PPR configuration and case events."""
@@ -311,6 +315,8 @@ class CaseMetricsProjection(Projection):
             values["support_count"] = row.support_count + 1
         elif kind == "PriorityDesignated":
             values["designated_priority"] = True
+        elif kind == "SlaBreached":
+            values[f"{fields['target']}_breach_recorded_at"] = when
         elif kind == "Resolved":
             if row.resolved_at is None:
                 values["resolved_at"] = when

@@ -57,6 +57,7 @@ class Runtime:
 
         notifier = Notifier(app, engine, settings, queue, senders_from(settings))
         relay = Relay(app, engine, notifier, queue)
+        relay.initialise()
         return cls(
             settings=settings,
             app=app,
@@ -97,6 +98,8 @@ class Runtime:
                 try:
                     close_expired_resolutions(self.app, self.engine)
                     prune_idempotency_keys(self.engine)
+                    if isinstance(self.queue, DatabaseJobQueue):
+                        self.queue.prune()
                 except Exception:  # the next sweep retries; nothing is half-done
                     log.exception("maintenance sweep failed")
 

@@ -23,3 +23,8 @@ def rescan_sla(ppr_code: str, category_code: str, position: str) -> str:
 def send_digest(recipient_id: str, channel: str, day: str) -> str:
     """Send one person's daily digest for one channel."""
     return current().notifier.send_digest(recipient_id, channel, day)
+
+
+def remind_decision(decision_id: str) -> str:
+    """Remind management and the committee of a decision on the day it is due."""
+    return current().notifier.remind_decision(decision_id)

@@ -20,6 +20,7 @@ class Kind(StrEnum):
     SLA_WARNING = "sla.warning"
     SLA_BREACHED = "sla.breached"
     DECISION_MADE = "decision.made"
+    DECISION_DUE = "decision.due"
     DIGEST = "digest"
 
 
@@ -35,6 +36,7 @@ DESCRIPTIONS: dict[Kind, str] = {
     Kind.SLA_WARNING: "80 % of an SLA target's time is used and it is not met (management).",
     Kind.SLA_BREACHED: "An SLA target was missed (management).",
     Kind.DECISION_MADE: "The committee made a decision for management to answer (management).",
+    Kind.DECISION_DUE: "A committee decision is due today and not done (management, committee).",
     Kind.DIGEST: "The daily digest of held email or SMS messages.",
 }
 

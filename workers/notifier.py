@@ -15,6 +15,7 @@ import hashlib
 import logging
 import random
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -27,12 +28,19 @@ from domain import clock
 from domain.application import K2K
 from domain.clock import MALAYSIA
 from domain.errors import NotFound
-from domain.sla import SlaTarget
+from domain.sla import SlaClock, SlaTarget
 from projections.engine import tracking
 from workers.channels import DeliveryFailed, Sender
 from workers.kinds import Channel, Kind, OutgoingMessage
 from workers.queue import JobQueue, JobSpec, QueueUnavailable
-from workers.rules import Facts, Notice, sla_check_job, sla_checks
+from workers.rules import (
+    Facts,
+    Notice,
+    decision_reminder_job,
+    decision_reminder_time,
+    sla_check_job,
+    sla_checks,
+)
 from workers.tables import deliveries, messages, people
 from workers.templates import Rendered, render, render_digest
 
@@ -48,10 +56,19 @@ BACKOFF_SECONDS = (30, 120, 600, 1800, 7200)
 SWEEP_GRACE = timedelta(seconds=60)
 #: The case-metrics read model must have seen a target change before its open cases are rescanned.
 RESCAN_WAIT_SECONDS = 5
+#: The SLA sweep queues checks falling due this soon, and re-checks misses this recent.
+SLA_SWEEP_WINDOW = timedelta(minutes=30)
+SLA_SWEEP_HORIZON = timedelta(days=2)
+STAGES = ("warning", "breach")
 
 
 def _key(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def warning_source_key(case_id: str, target: SlaTarget, due_at: datetime) -> str:
+    """What an SLA warning message is about: one target of one case with one due time."""
+    return f"sla-warning:{case_id}:{target.value}:{int(due_at.timestamp())}"
 
 
 def message_id_for(source_key: str, recipient_id: str) -> str:
@@ -64,10 +81,14 @@ def delivery_id_for(message_id: str, channel: Channel) -> str:
     return _key(message_id, channel.value)
 
 
-def deliver_job(delivery_id: str, attempt: int, run_at: datetime | None = None) -> JobSpec:
-    """The job that makes attempt number ``attempt`` at a delivery."""
+def deliver_job(
+    delivery_id: str, attempt: int, run_at: datetime | None = None, again: str = ""
+) -> JobSpec:
+    """The job that makes attempt number ``attempt`` at a delivery (``again``: queued by a sweep,
+    under an id of its own, since the lost job's id may still be taken by a finished job)."""
+    suffix = f"-{again}" if again else ""
     return JobSpec(
-        job_id=f"deliver-{delivery_id}-{attempt}",
+        job_id=f"deliver-{delivery_id}-{attempt}{suffix}",
         queue="notifications",
         function="workers.jobs.deliver",
         args=(delivery_id,),
@@ -326,13 +347,15 @@ class Notifier:
             log.warning("delivery %s: retry not queued (the sweep will)", delivery_id)
         return "retrying"
 
-    # -- the sweep -----------------------------------------------------------------------------
+    # -- the sweeps ----------------------------------------------------------------------------
 
     def requeue_due(self) -> int:
-        """Queue again every delivery whose job was lost (Redis restarted) or whose worker died."""
+        """Queue again every delivery whose job was lost (Redis restarted) or whose worker died,
+        and every digest whose time passed with messages still held; returns how many."""
         now = clock.now()
+        again = f"s{int(now.timestamp())}"
         with self.engine.connect() as conn:
-            rows = conn.execute(
+            stuck = conn.execute(
                 select(deliveries.c.delivery_id, deliveries.c.attempts).where(
                     or_(
                         and_(
@@ -347,10 +370,60 @@ class Notifier:
                     )
                 )
             ).all()
+            held = conn.execute(
+                select(deliveries.c.recipient_id, deliveries.c.channel, deliveries.c.created_at)
+                .where(deliveries.c.status == "held")
+                .order_by(deliveries.c.created_at)
+            ).all()
+        jobs = [deliver_job(row.delivery_id, row.attempts + 1, again=again) for row in stuck]
+        overdue: dict[str, JobSpec] = {}
+        for row in held:
+            job = self.digest_job(row.recipient_id, Channel(row.channel), row.created_at)
+            if job.run_at is not None and job.run_at <= now - SWEEP_GRACE:
+                overdue.setdefault(job.job_id, replace(job, job_id=f"{job.job_id}-{again}"))
         queued = 0
-        for row in rows:
-            queued += self.queue.enqueue(deliver_job(row.delivery_id, row.attempts + 1))
+        for job in [*jobs, *overdue.values()]:
+            queued += self.queue.enqueue(job)
         return queued
+
+    def sweep_sla(self) -> int:
+        """Queue the SLA checks of open cases that fall due soon or fell due unrecorded lately.
+
+        The relay schedules every check when a case is reported; this sweep is for checks a
+        Redis restart lost. Checks due within ``SLA_SWEEP_WINDOW`` are queued under their usual
+        ids (a queued one is left alone); a target missed within ``SLA_SWEEP_HORIZON`` without a
+        recorded breach, or in its warning period, is checked now. Older misses are history.
+        """
+        from projections.case_metrics import TARGETS, case_metrics
+
+        now = clock.now()
+        again = f"s{int(now.timestamp())}"
+        m = case_metrics.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(case_metrics).where(m.ended_at.is_(None))).mappings().all()
+        jobs = []
+        for row in rows:
+            reported_at = row["reported_at"]
+            for name, milestone in TARGETS.items():
+                due = row[f"{name}_due_at"]
+                if due is None or row[milestone] is not None:
+                    continue
+                target = SlaTarget(name)
+                sla = SlaClock(target, reported_at, due, None, None)
+                if (
+                    now < due <= now + SLA_SWEEP_WINDOW
+                    or now < sla.warn_at <= now + SLA_SWEEP_WINDOW
+                ):
+                    jobs += [sla_check_job(row["case_id"], target, stage, sla) for stage in STAGES]
+                elif sla.warn_at <= now < due:
+                    jobs.append(sla_check_job(row["case_id"], target, "warning", sla, again))
+                elif (
+                    now - SLA_SWEEP_HORIZON <= due <= now and not row[f"{name}_breach_recorded_at"]
+                ):
+                    jobs.append(sla_check_job(row["case_id"], target, "breach", sla, again))
+        for job in jobs:
+            self.queue.enqueue(job)
+        return len(jobs)
 
     # -- digests -------------------------------------------------------------------------------
 
@@ -461,34 +534,37 @@ class Notifier:
         if sla is None:
             return "no target"
         now = clock.now()
+        again = f"r{int(now.timestamp())}"
         if stage == "warning":
             if not sla.open_at(now) or now >= sla.due_at:
                 return "not needed"
-            if now < sla.warn_at:  # the target grew since this check was scheduled
-                self.queue.enqueue(sla_check_job(case_id, target, stage, sla))
+            if now < sla.warn_at:  # early (the target grew since this check was scheduled)
+                self.queue.enqueue(sla_check_job(case_id, target, stage, sla, again))
                 return "rescheduled"
-            facts = self.facts()
-            case = self.app.get_case(UUID(case_id))
-            context = facts.case_context(case, case.status, None)
-            context.update(target=target.value, due_at=sla.due_at.isoformat())
-            notice = Notice(
-                Kind.SLA_WARNING,
-                f"sla-warning:{case_id}:{target.value}:{int(sla.due_at.timestamp())}",
-                tuple(facts.staff(case.ppr_code, ("management",))),
-                context,
-                case.ppr_code,
-                case_id,
-                context["link"],
-            )
-            self._enqueue_all(self.prepare([notice]))
+            self._enqueue_all(self.prepare([self._warning(case_id, target, sla.due_at)]))
             return "warned"
-        if now < sla.due_at:
+        if now <= sla.due_at:
             if sla.open_at(now):
-                self.queue.enqueue(sla_check_job(case_id, target, stage, sla))
+                self.queue.enqueue(sla_check_job(case_id, target, stage, sla, again))
                 return "rescheduled"
             return "not needed"
         saved = self.app.record_sla_breach(UUID(case_id), target)
         return "breach recorded" if saved else "not breached"
+
+    def _warning(self, case_id: str, target: SlaTarget, due_at: datetime) -> Notice:
+        facts = self.facts()
+        case = self.app.get_case(UUID(case_id))
+        context = facts.case_context(case, case.status, None)
+        context.update(target=target.value, due_at=due_at.isoformat())
+        return Notice(
+            Kind.SLA_WARNING,
+            warning_source_key(case_id, target, due_at),
+            tuple(facts.staff(case.ppr_code, ("management",))),
+            context,
+            case.ppr_code,
+            case_id,
+            context["link"],
+        )
 
     def rescan_sla(self, ppr_code: str, category_code: str, position: str) -> str:
         """After a target changed, schedule fresh checks for the open cases of that category."""
@@ -531,6 +607,52 @@ class Notifier:
         ]
         self._enqueue_all(jobs)
         return f"rescheduled {len(case_ids)} case(s)"
+
+    # -- decisions -----------------------------------------------------------------------------
+
+    def remind_decision(self, decision_id: str) -> str:
+        """On the day a decision is due, remind management and the committee if it is not done."""
+        from domain.decision import DecisionStatus
+
+        try:
+            decision = self.app.get_decision(UUID(decision_id))
+        except NotFound:
+            return "no such decision"
+        moment = decision_reminder_time(decision.due_date)
+        now = clock.now()
+        if now < moment:
+            self.queue.enqueue(
+                decision_reminder_job(decision_id, decision.due_date, f"r{int(now.timestamp())}")
+            )
+            return "rescheduled"
+        finished = (DecisionStatus.DONE, DecisionStatus.VERIFIED, DecisionStatus.REJECTED)
+        if decision.current_status in finished:
+            return "not needed"
+        facts = self.facts()
+        link = f"{self.settings.public_url}/api/v1/decisions/{decision_id}"
+        context = {
+            "decision_text": decision.text[:500],
+            "due_date": decision.due_date.isoformat(),
+            "meeting_ref": str(decision.meeting_id)[:8],
+            "ppr_code": decision.ppr_code,
+            "ppr_name": facts.ppr(decision.ppr_code).name,
+            "status": decision.status,
+            "link": link,
+        }
+        recipients = facts.staff(decision.ppr_code, ("management",)) + facts.staff(
+            decision.ppr_code, ("committee",)
+        )
+        notice = Notice(
+            Kind.DECISION_DUE,
+            f"decision-due:{decision_id}:{decision.due_date.isoformat()}",
+            tuple(dict.fromkeys(recipients)),
+            context,
+            decision.ppr_code,
+            None,
+            link,
+        )
+        self._enqueue_all(self.prepare([notice]))
+        return "reminded"
 
     def _enqueue_all(self, jobs: Iterable[JobSpec]) -> None:
         for job in jobs:

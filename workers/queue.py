@@ -97,8 +97,13 @@ class RqJobQueue:
             "failure_ttl": 7 * 24 * 3600,
         }
         job_id = f"{self.prefix}-{job.job_id}"
+        # rq keeps a scheduled time in whole seconds, dropping the fraction: rounding up keeps a
+        # check from running before the moment it is meant to judge.
+        run_at = job.run_at
+        if run_at is not None and run_at.microsecond:
+            run_at = run_at.replace(microsecond=0) + timedelta(seconds=1)
         try:
-            if job.run_at is None or job.run_at <= clock.now():
+            if run_at is None or run_at <= clock.now():
                 queue.enqueue(
                     job.function,
                     *job.args,
@@ -115,7 +120,7 @@ class RqJobQueue:
                     timeout=JOB_TIMEOUT_SECONDS,
                     **options,
                 )
-                queue.schedule_job(rq_job, job.run_at, unique=True)
+                queue.schedule_job(rq_job, run_at, unique=True)
         except DuplicateJobError:
             return False
         except RedisError as error:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -24,16 +25,20 @@ from projections.engine import tracking
 from workers.notifier import Notifier
 from workers.queue import JobQueue, JobSpec, QueueUnavailable
 from workers.rules import plan_event
+from workers.tables import relay_skipped
 
 log = logging.getLogger(__name__)
 
 #: The relay's row in the tracking table (beside the projections', never rebuilt by them).
 RELAY_NAME = "relay"
 BATCH_SIZE = 100
-#: Seconds between sweeps for deliveries whose job was lost.
+#: Seconds between sweeps for deliveries whose job was lost, and for lost SLA checks.
 SWEEP_INTERVAL = 60.0
+SLA_SWEEP_INTERVAL = 600.0
 #: Longest wait between attempts while the queue or the database is unavailable.
 MAX_BACKOFF = 30.0
+#: Tries at one event before it is set aside in ``relay_skipped_events``.
+GIVE_UP_AFTER = 5
 
 
 class Relay:
@@ -53,27 +58,59 @@ class Relay:
         self.queue = queue
         self.batch_size = batch_size
         self.wake = threading.Event()
+        self._failures: dict[int, int] = {}
 
-    def position(self) -> int:
-        """The id of the last notification whose jobs the queue accepted."""
+    def initialise(self) -> int:
+        """Create the relay's position the first time: 0 on an empty log, else its head.
+
+        A new store is relayed from its first event. A store that already holds events when the
+        relay first meets it (an upgrade, a restored backup) is history: replaying it would send
+        years of old news to everyone and judge long-closed cases' SLAs anew.
+        """
         with self.engine.begin() as conn:
             value = conn.execute(
                 select(tracking.c.position).where(tracking.c.name == RELAY_NAME)
             ).scalar()
             if value is not None:
                 return int(value)
+            head = self.app.recorder.max_notification_id() or 0
+            if head:
+                log.warning(
+                    "relay: first start on a store with %s events; starting at its head", head
+                )
             insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
             conn.execute(
                 insert(tracking)
-                .values(name=RELAY_NAME, position=0, schema_version=1)
+                .values(name=RELAY_NAME, position=head, schema_version=1)
                 .on_conflict_do_nothing(index_elements=["name"])
             )
-        return 0
+        return self.position()
+
+    def position(self) -> int:
+        """The id of the last notification whose jobs the queue accepted (read only)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(tracking.c.position).where(tracking.c.name == RELAY_NAME)
+            ).scalar()
+        if value is None:
+            return self.initialise()
+        return int(value)
+
+    def status(self) -> dict[str, int]:
+        """Position, lag and skipped events, without writing anything (for probes)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(tracking.c.position).where(tracking.c.name == RELAY_NAME)
+            ).scalar()
+            skipped = conn.execute(select(func.count()).select_from(relay_skipped)).scalar_one()
+        position = int(value or 0)
+        head = self.app.recorder.max_notification_id() or 0
+        return {"position": position, "lag": max(0, head - position), "skipped_events": skipped}
 
     def skip_to_head(self) -> int:
         """Mark everything recorded so far as relayed (demo history is not news to anyone)."""
         head = self.app.recorder.max_notification_id() or 0
-        self.position()
+        self.initialise()
         with self.engine.begin() as conn:
             conn.execute(
                 update(tracking)
@@ -98,15 +135,51 @@ class Relay:
         notices = []
         jobs: list[JobSpec] = []
         for notification in notifications:
-            event = self.app.mapper.to_domain_event(notification)
-            plan = plan_event(facts, event, notification.id)
+            try:
+                event = self.app.mapper.to_domain_event(notification)
+                plan = plan_event(facts, event, notification.id)
+            except Exception as error:
+                if self._give_up_on(notification, error):
+                    continue
+                raise
             notices.extend(plan.notices)
             jobs.extend(plan.jobs)
         jobs = self.notifier.prepare(notices) + jobs
         for job in jobs:
             self.queue.enqueue(job)
         self._advance(start, notifications[-1].id)
+        self._failures.clear()
         return len(notifications)
+
+    def _give_up_on(self, notification: Notification, error: Exception) -> bool:
+        """Whether an event that keeps failing is set aside (recorded for admins) and skipped.
+
+        A database hiccup fails a few times and then passes; an event that fails every time would
+        otherwise stop every notification after it.
+        """
+        failures = self._failures.get(notification.id, 0) + 1
+        self._failures[notification.id] = failures
+        if failures < GIVE_UP_AFTER:
+            return False
+        log.error(
+            "relay: event %s failed %s times; set aside: %r", notification.id, failures, error
+        )
+        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(relay_skipped)
+                .values(
+                    notification_id=notification.id,
+                    originator_id=str(notification.originator_id),
+                    originator_version=notification.originator_version,
+                    topic=notification.topic[:200],
+                    error=f"{type(error).__name__}: {error}"[:4000],
+                    skipped_at=datetime.now(tz=UTC),
+                )
+                .on_conflict_do_nothing(index_elements=["notification_id"])
+            )
+        del self._failures[notification.id]
+        return True
 
     def _advance(self, start: int, last: int) -> None:
         """Record that the queue holds every job up to ``last`` (unless another relay did)."""
@@ -129,16 +202,10 @@ class Relay:
     def run_forever(self, stop: threading.Event, interval: float = 0.5) -> None:
         """Keep relaying until ``stop`` is set, backing off while the queue is unavailable."""
         backoff = interval
-        last_sweep = 0.0
+        last_sweep = last_sla_sweep = 0.0
         while not stop.is_set():
             try:
                 self.catch_up()
-                now = datetime.now(tz=UTC).timestamp()
-                if now - last_sweep >= SWEEP_INTERVAL:
-                    requeued = self.notifier.requeue_due()
-                    if requeued:
-                        log.info("relay: queued %s delivery job(s) again", requeued)
-                    last_sweep = now
                 backoff = interval
             except QueueUnavailable as error:
                 log.warning(
@@ -152,5 +219,24 @@ class Relay:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
+            now = time.monotonic()
+            if now - last_sweep >= SWEEP_INTERVAL:
+                last_sweep = now
+                self._sweep("deliveries", self.notifier.requeue_due)
+            if now - last_sla_sweep >= SLA_SWEEP_INTERVAL:
+                last_sla_sweep = now
+                self._sweep("SLA checks", self.notifier.sweep_sla)
             self.wake.wait(interval)
             self.wake.clear()
+
+    @staticmethod
+    def _sweep(what: str, sweep: Callable[[], int]) -> None:
+        # A sweep is a safety net: its failure is logged and retried at the next interval, and
+        # never holds up the relaying itself.
+        try:
+            queued = sweep()
+        except Exception:
+            log.exception("relay: the sweep for lost %s failed; next time, then", what)
+            return
+        if queued:
+            log.info("relay: the sweep queued %s job(s) for lost %s", queued, what)

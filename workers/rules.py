@@ -6,7 +6,9 @@ The rules (issue 6):
   response and on a public comment by the committee or management (never on internal notes);
 - the committee members of the PPR on a new case, a disputed fix and a case tabled for a meeting;
 - the management of the PPR on a new case, an assignment or reassignment, a disputed fix, a
-  committee decision, and an SLA target 80 % used (``sla.warning``) and missed (``sla.breached``).
+  committee decision, and an SLA target 80 % used (``sla.warning``) and missed (``sla.breached``);
+- management and the committee on the morning a decision is due, unless it is done, verified or
+  rejected (``decision.due``).
 
 Nobody is told about their own action, and each person gets one message per event: where two rules
 name the same person, the first in the list above wins. A reporter that is an integration (an
@@ -16,18 +18,20 @@ external system) hears through webhooks, not here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from domain.application import K2K
 from domain.case import Case
+from domain.clock import MALAYSIA
 from domain.decision import Decision
 from domain.ppr import Ppr
 from domain.sla import WARNING_SHARE, SlaClock, SlaTarget
+from service.tables import api_tokens
 from workers.kinds import Kind
 from workers.people import people_in
 from workers.queue import JobSpec
@@ -87,8 +91,33 @@ class Facts:
         return str(previous[0].status) if previous else None  # type: ignore[attr-defined]
 
     def staff(self, ppr_code: str, roles: tuple[str, ...]) -> list[str]:
-        """Principal ids of the people in these roles who act in the PPR."""
-        return [person.principal_id for person in people_in(self.engine, ppr_code, roles)]
+        """Principal ids of the people in these roles who act in the PPR now.
+
+        Someone whose tokens were all revoked, or whose tokens no longer cover this PPR, has
+        left that post and hears nothing more of its cases. A person an admin registered without
+        any token (a committee member on SMS only) is judged by their registration alone.
+        """
+        candidates = [person.principal_id for person in people_in(self.engine, ppr_code, roles)]
+        if not candidates:
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    api_tokens.c.principal_id, api_tokens.c.ppr_codes, api_tokens.c.revoked_at
+                ).where(api_tokens.c.principal_id.in_(candidates))
+            ).all()
+        tokens: dict[str, list[Any]] = {}
+        for row in rows:
+            tokens.setdefault(row.principal_id, []).append(row)
+        return [
+            principal_id
+            for principal_id in candidates
+            if principal_id not in tokens
+            or any(
+                row.revoked_at is None and ppr_code in (row.ppr_codes or [])
+                for row in tokens[principal_id]
+            )
+        ]
 
     def case_link(self, case_id: object) -> str:
         """Where a recipient reads the case."""
@@ -199,6 +228,27 @@ def _plan_case_event(facts: Facts, event: DomainEventProtocol[Any]) -> Plan:
     return plan
 
 
+#: Decision reminders go out at this hour (Malaysia time) of the day a decision is due.
+DECISION_REMINDER_HOUR = 9
+
+
+def decision_reminder_time(due_date: date) -> datetime:
+    """When the reminder of a decision due on ``due_date`` goes out."""
+    return datetime.combine(due_date, time(DECISION_REMINDER_HOUR), MALAYSIA).astimezone(UTC)
+
+
+def decision_reminder_job(decision_id: str, due_date: date, again: str = "") -> JobSpec:
+    """The job that reminds management and the committee of a decision on its due day."""
+    suffix = f"-{again}" if again else ""
+    return JobSpec(
+        job_id=f"decision-due-{decision_id}-{due_date:%Y%m%d}{suffix}",
+        queue="sla",
+        function="workers.jobs.remind_decision",
+        args=(decision_id,),
+        run_at=decision_reminder_time(due_date),
+    )
+
+
 def _plan_decision(facts: Facts, event: DomainEventProtocol[Any]) -> Plan:
     fields = vars(event)
     link = f"{facts.public_url}/api/v1/decisions/{event.originator_id}"
@@ -222,7 +272,8 @@ def _plan_decision(facts: Facts, event: DomainEventProtocol[Any]) -> Plan:
             ppr_code=fields["ppr_code"],
             case_id=None,
             link=link,
-        )
+        ),
+        jobs=[decision_reminder_job(str(event.originator_id), fields["due_date"])],
     )
 
 
@@ -248,15 +299,19 @@ def _notices(
     return notices
 
 
-def sla_check_job(case_id: str, target: SlaTarget, stage: str, clock: SlaClock) -> JobSpec:
+def sla_check_job(
+    case_id: str, target: SlaTarget, stage: str, clock: SlaClock, again: str = ""
+) -> JobSpec:
     """The timed check of one target: the warning at 80 % of the time, the breach at the due time.
 
     The id carries the due time, so a changed target or category schedules a new check while the
-    old one, finding the target not due, does nothing.
+    old one, finding the target not due, does nothing. ``again`` marks a check queued once more
+    (by the check itself or a sweep) so that it never collides with the one already queued.
     """
     run_at = clock.warn_at if stage == "warning" else clock.due_at
+    suffix = f"-{again}" if again else ""
     return JobSpec(
-        job_id=f"sla-{case_id}-{target.value}-{stage}-{int(clock.due_at.timestamp())}",
+        job_id=f"sla-{case_id}-{target.value}-{stage}-{int(clock.due_at.timestamp())}{suffix}",
         queue="sla",
         function="workers.jobs.check_sla",
         args=(case_id, target.value, stage),

@@ -112,6 +112,19 @@ queued_jobs = Table(
 )
 
 
+#: Events the relay could not turn into jobs, however often it tried: kept for admins, not lost.
+relay_skipped = Table(
+    "relay_skipped_events",
+    metadata,
+    Column("notification_id", Integer, primary_key=True),
+    Column("originator_id", String(36), nullable=False),
+    Column("originator_version", Integer, nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("skipped_at", UtcDateTime, nullable=False),
+)
+
+
 def create_notification_tables(engine: Engine) -> None:
     """Create the notification tables that do not exist yet."""
     metadata.create_all(engine)

@@ -117,6 +117,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "case": "Kes",
         "new_case": "Kes baharu",
         "decision": "Keputusan jawatankuasa",
+        "decision_due": "Keputusan jawatankuasa perlu dilaksanakan hari ini",
         "block": "Blok",
         "view_case": "Lihat kes",
         "view_decision": "Lihat keputusan",
@@ -129,6 +130,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "case": "Case",
         "new_case": "New case",
         "decision": "Committee decision",
+        "decision_due": "Committee decision due today",
         "block": "Block",
         "view_case": "View the case",
         "view_decision": "View the decision",
@@ -270,6 +272,17 @@ _TEMPLATES: dict[str, dict[Kind, _Template]] = {
             ),
             link_label="view_decision",
         ),
+        Kind.DECISION_DUE: _Template(
+            label="decision",
+            suffix=(),
+            paragraphs=(
+                ("Keputusan jawatankuasa ini perlu dilaksanakan hari ini dan belum selesai.",),
+                ('"{decision_text}"',),
+                ("Tarikh akhir: {due_date}.",),
+                ("Sila laporkan kemajuan atau tandakan selesai dalam aplikasi.",),
+            ),
+            link_label="view_decision",
+        ),
     },
     "en": {
         Kind.CASE_REPORTED: _Template(
@@ -378,6 +391,17 @@ _TEMPLATES: dict[str, dict[Kind, _Template]] = {
                 (
                     "Please answer it in the app (accept, partly accept or reject) with your reasons.",
                 ),
+            ),
+            link_label="view_decision",
+        ),
+        Kind.DECISION_DUE: _Template(
+            label="decision",
+            suffix=(),
+            paragraphs=(
+                ("This committee decision is due today and is not done yet.",),
+                ('"{decision_text}"',),
+                ("Due by: {due_date}.",),
+                ("Please report progress or mark it done in the app.",),
             ),
             link_label="view_decision",
         ),
@@ -568,8 +592,8 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
     words = _WORDS[language]
     values = _values(language, context)
 
-    if known is Kind.DECISION_MADE:
-        head = words["decision"]
+    if known in (Kind.DECISION_MADE, Kind.DECISION_DUE):
+        head = words["decision" if known is Kind.DECISION_MADE else "decision_due"]
         excerpt = _shorten(values["decision_text"], SUBJECT_EXCERPT_MAX)
         subject = f"[K2K] {head}" + (f" \u2014 {values['ppr']}" if values["ppr"] else "")
         subject += f": {excerpt}" if excerpt else ""

@@ -46,8 +46,7 @@ def readyz() -> ResponseReturnValue:
         }
         ready = all(status.lag <= MAX_READY_LAG for status in statuses)
         # Reported, not judged: a relay that is behind delays notifications, not answers.
-        relay = runtime().relay
-        checks["relay"] = {"position": relay.position(), "lag": relay.lag()}
+        checks["relay"] = runtime().relay.status()
         checks["event_store"] = "ok"
     except Exception:  # any storage failure means "not ready"; details go to the log only
         log.exception("readiness check failed")

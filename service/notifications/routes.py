@@ -6,6 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
 from domain.actors import Role
 from service.auth import current_principal, require_role
@@ -14,6 +15,7 @@ from service.extensions import runtime
 from service.notifications import schemas
 from service.notifications.queries import delivery_page, mark_read, outbox_page
 from workers.kinds import DESCRIPTIONS
+from workers.tables import relay_skipped
 
 blp = Blueprint(
     "notifications",
@@ -72,3 +74,24 @@ class Deliveries(MethodView):
         require_role(Role.ADMIN)
         items, counts, next_cursor = delivery_page(runtime().engine, args)
         return {"items": items, "counts": counts, "next_cursor": next_cursor}
+
+
+@blp.route("/relay")
+class RelayStatus(MethodView):
+    """The relay."""
+
+    @blp.response(200, schemas.RelayStatusSchema)
+    @documents_errors(blp, 401, 403)
+    def get(self) -> dict[str, Any]:
+        """The relay's position and lag, and any event it had to set aside (admin)."""
+        require_role(Role.ADMIN)
+        parts = runtime()
+        with parts.engine.connect() as conn:
+            skipped = conn.execute(
+                select(relay_skipped).order_by(relay_skipped.c.notification_id.desc()).limit(100)
+            ).all()
+        return {
+            **parts.relay.status(),
+            "queue": "embedded" if parts.settings.embedded else "rq",
+            "skipped": skipped,
+        }

@@ -90,3 +90,24 @@ class KindSchema(ma.Schema):
 
     kind = fields.String()
     description = fields.String()
+
+
+class SkippedEventSchema(ma.Schema):
+    """An event the relay set aside after it failed again and again."""
+
+    notification_id = fields.Integer()
+    originator_id = fields.String()
+    originator_version = fields.Integer()
+    topic = fields.String()
+    error = fields.String()
+    skipped_at = fields.DateTime()
+
+
+class RelayStatusSchema(ma.Schema):
+    """Where the relay stands in the event log."""
+
+    position = fields.Integer(metadata={"description": "Last notification id relayed"})
+    lag = fields.Integer(metadata={"description": "Events recorded but not yet relayed"})
+    queue = fields.String(metadata={"description": "rq (Redis) or embedded (database)"})
+    skipped_events = fields.Integer()
+    skipped = fields.List(fields.Nested(SkippedEventSchema))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from service.settings import Settings
 from tests.e2e.conftest import Cast
 
 
@@ -103,3 +106,51 @@ def test_the_kinds_of_notification_are_listed_for_anyone_with_a_token(cast: Cast
 
     assert {"case.status_changed", "sla.breached", "decision.made"} <= {k["kind"] for k in kinds}
     assert cast.without_token().get("/api/v1/notifications/kinds").status_code == 401
+
+
+def test_admins_see_where_the_relay_stands(cast: Cast) -> None:
+    cast.report()
+    before = cast.admin.get("/api/v1/notifications/relay").json
+    relay(cast)
+    after = cast.admin.get("/api/v1/notifications/relay").json
+
+    assert before["lag"] > 0
+    assert (after["lag"], after["queue"], after["skipped"]) == (0, "embedded", [])
+    assert cast.committee.get("/api/v1/notifications/relay").status_code == 403
+
+
+def test_when_serving_the_background_threads_deliver_without_anyone_driving_them(
+    settings: Settings, tmp_path: Path
+) -> None:
+    import time
+
+    from service import create_app
+    from tests.e2e.conftest import build_cast
+
+    served = create_app(
+        {
+            "K2K_DATABASE_URL": settings.database_url,
+            "K2K_BACKGROUND": "1",
+            "K2K_PROJECTION_INTERVAL": "0.05",
+            "K2K_RELAY_INTERVAL": "0.05",
+            "K2K_OUTBOX_DIR": str(tmp_path / "outbox"),
+            "TESTING": True,
+        }
+    )
+    try:
+        cast = build_cast(served, served.test_client())
+        cast.report(title="Lif Blok B rosak")
+        deadline = time.monotonic() + 20
+        items: list[dict[str, object]] = []
+        while not items and time.monotonic() < deadline:
+            time.sleep(0.1)
+            items = cast.management.get("/api/v1/notifications").json["items"]
+        files: list[Path] = []
+        while not files and time.monotonic() < deadline:
+            time.sleep(0.1)
+            files = list((tmp_path / "outbox").rglob("*.eml"))
+    finally:
+        served.extensions["k2k"].close()
+
+    assert [item["kind"] for item in items] == ["case.reported"]
+    assert len(files) == 2  # the committee's and management's copies

@@ -162,3 +162,33 @@ def test_relaying_the_log_again_sends_nothing_twice(scenario: Notified) -> None:
 
     assert len(scenario.deliveries()) == before
     assert sorted(row.delivery_id for row in scenario.deliveries() if row.status == "sent") == sent
+
+
+def test_staff_whose_tokens_were_revoked_or_moved_to_another_ppr_hear_no_more(
+    scenario: Notified,
+) -> None:
+    from domain.actors import Role
+    from service.tokens.store import issue_token, revoke_token
+    from tests.unit.world import OTHER_PPR, PPR
+
+    engine, app = scenario.runtime.engine, scenario.world.app
+    _, left = issue_token(
+        engine, app, role=Role.MANAGEMENT, name="M2", ppr_codes=[PPR], principal_id="manager-2"
+    )
+    revoke_token(engine, left.token_id)
+    # committee-2's only token is now for the other PPR: they moved on.
+    issue_token(
+        engine,
+        app,
+        role=Role.COMMITTEE,
+        name="C2",
+        ppr_codes=[OTHER_PPR],
+        principal_id="committee-2",
+    )
+
+    scenario.world.report(REPORTER)
+
+    assert scenario.news() == {
+        "committee-1": [("case.reported", "ms")],
+        "manager-1": [("case.reported", "ms")],
+    }

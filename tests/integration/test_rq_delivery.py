@@ -254,3 +254,51 @@ def test_a_worker_killed_mid_send_is_retried_and_the_email_is_sent_once(
     [delivery] = [row for row in scenario.deliveries("case.reported") if row.channel == "email"]
     assert delivery.status == "sent"
     assert delivery.attempts == 2
+
+
+def test_jobs_lost_with_redis_data_are_queued_again_and_sent_once(
+    rq_runtime: Runtime, smtp: LocalSmtpServer, redis_prefix: str
+) -> None:
+    import redis
+
+    with notified(rq_runtime, datetime.now(tz=UTC)) as scenario:
+        with_email(rq_runtime)
+        play(scenario)
+        rq_runtime.runner.catch_up()
+        rq_runtime.relay.catch_up()
+        # Redis restarts without persistence: every queued job of ours is gone.
+        connection = redis.Redis.from_url(REDIS_URL)
+        connection.delete(*connection.scan_iter(match=f"*{redis_prefix}*"))
+        connection.close()
+        work(rq_runtime)
+        assert smtp.messages == []
+
+        scenario.clock.advance(minutes=2)
+        rq_runtime.notifier.requeue_due()
+        work(rq_runtime)
+        rq_runtime.notifier.requeue_due()  # a second sweep finds nothing left to do
+        work(rq_runtime)
+
+    assert len(smtp.messages) == 15
+    assert len({m["Message-ID"] for m in smtp.messages}) == 15
+
+
+def test_a_delayed_job_is_never_scheduled_before_its_time(rq_runtime: Runtime) -> None:
+    from datetime import timedelta
+
+    from rq.registry import ScheduledJobRegistry
+
+    from workers.queue import JobSpec
+
+    queue = rq_runtime.queue
+    assert isinstance(queue, RqJobQueue)
+    run_at = datetime.now(tz=UTC).replace(microsecond=900_000) + timedelta(hours=1)
+    queue.enqueue(
+        JobSpec("probe", "sla", "workers.jobs.check_sla", ("x", "acknowledge", "breach"), run_at)
+    )
+
+    registry = ScheduledJobRegistry(queue.queue_name("sla"), connection=queue.connection)
+    [job_id] = registry.get_job_ids()
+    score = queue.connection.zscore(registry.key, job_id)
+    # rq keeps whole seconds: the job's time is rounded up, so it cannot run 0.9 s early.
+    assert score >= run_at.timestamp()

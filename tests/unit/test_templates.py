@@ -19,7 +19,9 @@ from workers.templates import (
 )
 
 LINK = "http://127.0.0.1:8000/api/v1/cases/1a2b3c4d-5e6f-7081-92a3-b4c5d6e7f809"
-CASE_KINDS = [kind for kind in Kind if kind not in (Kind.DECISION_MADE, Kind.DIGEST)]
+CASE_KINDS = [
+    kind for kind in Kind if kind not in (Kind.DECISION_MADE, Kind.DECISION_DUE, Kind.DIGEST)
+]
 PREFERENCES = {
     "ms": '"Tetapan pemberitahuan"',
     "en": '"Notification settings"',
@@ -342,3 +344,13 @@ def test_the_digest_kind_renders_through_render_too() -> None:
     assert render("digest", "en", {"day": "2026-12-12", "items": items}) == render_digest(
         "en", "2026-12-12", items
     )
+
+
+def test_a_decision_due_today_says_so_in_its_subject_in_both_languages() -> None:
+    made = render("decision.made", "ms", FULL)
+    due_ms = render("decision.due", "ms", FULL)
+    due_en = render("decision.due", "en", FULL)
+
+    assert due_ms.subject != made.subject
+    assert "hari ini" in due_ms.subject
+    assert "due today" in due_en.subject
