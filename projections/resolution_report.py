@@ -441,6 +441,7 @@ def sla_of_case(conn: Connection, case_id: str, now: datetime) -> dict[str, Any]
                 if state == "running"
                 else None,
                 "breached_by_hours": round(late / HOUR, 2) if state == "breached" else None,
+                "breach_recorded_at": getattr(row, f"{target}_breach_recorded_at"),
             }
         )
     return {

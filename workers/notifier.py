@@ -130,7 +130,8 @@ class Notifier:
             return []
         recipient_ids = {rid for notice in notices for rid in notice.recipient_ids}
         now = clock.now()
-        delivery_ids: list[str] = []
+        message_rows: list[dict[str, Any]] = []
+        delivery_rows: list[dict[str, Any]] = []
         with self.engine.begin() as conn:
             persons = {
                 row["principal_id"]: row
@@ -138,15 +139,27 @@ class Notifier:
                     select(people).where(people.c.principal_id.in_(recipient_ids))
                 ).mappings()
             }
-            insert = _insert(conn)
             for notice in notices:
                 for recipient_id in notice.recipient_ids:
                     person = persons.get(recipient_id)
                     if person is not None and notice.kind.value in (person["muted_kinds"] or []):
                         continue
-                    delivery_ids.extend(
-                        self._write_message(conn, insert, notice, recipient_id, person, now)
-                    )
+                    message, its_deliveries = self._rows(notice, recipient_id, person, now)
+                    message_rows.append(message)
+                    delivery_rows.extend(its_deliveries)
+            insert = _insert(conn)
+            # One statement for many rows: compiled once, sent in batches (SQLAlchemy's
+            # insertmanyvalues), instead of one compiled INSERT per message.
+            if message_rows:
+                conn.execute(
+                    insert(messages).on_conflict_do_nothing(index_elements=["message_id"]),
+                    message_rows,
+                )
+            if delivery_rows:
+                conn.execute(
+                    insert(deliveries).on_conflict_do_nothing(index_elements=["delivery_id"]),
+                    delivery_rows,
+                )
             rows = conn.execute(
                 select(
                     deliveries.c.delivery_id,
@@ -155,7 +168,7 @@ class Notifier:
                     deliveries.c.recipient_id,
                     deliveries.c.channel,
                     deliveries.c.created_at,
-                ).where(deliveries.c.delivery_id.in_(delivery_ids))
+                ).where(deliveries.c.delivery_id.in_([row["delivery_id"] for row in delivery_rows]))
             ).all()
         jobs = []
         for row in rows:
@@ -163,37 +176,28 @@ class Notifier:
                 jobs.append(deliver_job(row.delivery_id, 1))
             elif row.status == "held":
                 jobs.append(self.digest_job(row.recipient_id, Channel(row.channel), row.created_at))
-        return jobs
+        return list({job.job_id: job for job in jobs}.values())
 
-    def _write_message(
-        self,
-        conn: Connection,
-        insert: Any,
-        notice: Notice,
-        recipient_id: str,
-        person: Any,
-        now: datetime,
-    ) -> list[str]:
+    def _rows(
+        self, notice: Notice, recipient_id: str, person: Any, now: datetime
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The message row for one recipient and its delivery rows, one per channel."""
         language = person["language"] if person is not None else "ms"
         rendered = render(notice.kind.value, language, notice.context)
         message_id = message_id_for(notice.source_key, recipient_id)
-        conn.execute(
-            insert(messages)
-            .values(
-                message_id=message_id,
-                source_key=notice.source_key,
-                recipient_id=recipient_id,
-                kind=notice.kind.value,
-                language=language,
-                subject=rendered.subject[:300],
-                body=rendered.body,
-                link=notice.link,
-                ppr_code=notice.ppr_code,
-                case_id=notice.case_id,
-                created_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["message_id"])
-        )
+        message = {
+            "message_id": message_id,
+            "source_key": notice.source_key,
+            "recipient_id": recipient_id,
+            "kind": notice.kind.value,
+            "language": language,
+            "subject": rendered.subject[:300],
+            "body": rendered.body,
+            "link": notice.link,
+            "ppr_code": notice.ppr_code,
+            "case_id": notice.case_id,
+            "created_at": now,
+        }
         channels: list[tuple[Channel, str]] = []
         # The outbox is the API; with a directory configured a delivery also writes the file.
         channels.append((Channel.OUTBOX, "pending" if self.settings.outbox_dir else "sent"))
@@ -204,26 +208,21 @@ class Notifier:
                 channels.append((Channel.EMAIL, held))
             if person["phone"] and "sms" in wanted and Channel.SMS in self.senders:
                 channels.append((Channel.SMS, held))
-        ids = []
-        for channel, status in channels:
-            delivery_id = delivery_id_for(message_id, channel)
-            conn.execute(
-                insert(deliveries)
-                .values(
-                    delivery_id=delivery_id,
-                    message_id=message_id,
-                    recipient_id=recipient_id,
-                    channel=channel.value,
-                    status=status,
-                    attempts=0,
-                    created_at=now,
-                    next_attempt_at=now,
-                    sent_at=now if status == "sent" else None,
-                )
-                .on_conflict_do_nothing(index_elements=["delivery_id"])
-            )
-            ids.append(delivery_id)
-        return ids
+        its_deliveries = [
+            {
+                "delivery_id": delivery_id_for(message_id, channel),
+                "message_id": message_id,
+                "recipient_id": recipient_id,
+                "channel": channel.value,
+                "status": status,
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+                "sent_at": now if status == "sent" else None,
+            }
+            for channel, status in channels
+        ]
+        return message, its_deliveries
 
     # -- delivering ----------------------------------------------------------------------------
 
@@ -655,5 +654,4 @@ class Notifier:
         return "reminded"
 
     def _enqueue_all(self, jobs: Iterable[JobSpec]) -> None:
-        for job in jobs:
-            self.queue.enqueue(job)
+        self.queue.enqueue_many(list(jobs))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -53,6 +53,9 @@ class JobQueue(Protocol):
 
     def enqueue(self, job: JobSpec) -> bool:
         """Queue ``job``; False when a job with its id is queued already."""
+
+    def enqueue_many(self, jobs: Sequence[JobSpec]) -> int:
+        """Queue each of ``jobs`` (those queued already are left alone); returns how many."""
 
 
 def resolve(function: str) -> Callable[..., Any]:
@@ -127,6 +130,10 @@ class RqJobQueue:
             raise QueueUnavailable(f"Redis refused job {job_id}: {error}") from error
         return True
 
+    def enqueue_many(self, jobs: Sequence[JobSpec]) -> int:
+        """Queue each job in turn (rq's unique enqueue is one atomic script per job)."""
+        return sum(self.enqueue(job) for job in jobs)
+
 
 class DatabaseJobQueue:
     """Embedded mode's queue: a table, run by a thread of the web process.
@@ -141,26 +148,38 @@ class DatabaseJobQueue:
 
     def enqueue(self, job: JobSpec) -> bool:
         """Insert the job unless its id is there already."""
+        return self.enqueue_many([job]) == 1
+
+    def enqueue_many(self, jobs: Sequence[JobSpec]) -> int:
+        """Insert the jobs whose ids are not there yet, in one transaction."""
+        if not jobs:
+            return 0
         now = clock.now()
-        values = {
-            "job_id": job.job_id,
-            "queue": job.queue,
-            "function": job.function,
-            "args": list(job.args),
-            "run_at": job.run_at or now,
-            "created_at": now,
-            "attempts": 0,
-        }
+        rows = [
+            {
+                "job_id": job.job_id,
+                "queue": job.queue,
+                "function": job.function,
+                "args": list(job.args),
+                "run_at": job.run_at or now,
+                "created_at": now,
+                "attempts": 0,
+            }
+            for job in jobs
+        ]
         statement: Any = (
             pg_insert(queued_jobs)
             if self.engine.dialect.name == "postgresql"
             else sqlite_insert(queued_jobs)
         )
         with self.engine.begin() as conn:
-            result = conn.execute(
-                statement.values(**values).on_conflict_do_nothing(index_elements=["job_id"])
-            )
-        return bool(result.rowcount)
+            inserted = conn.execute(
+                statement.on_conflict_do_nothing(index_elements=["job_id"]).returning(
+                    queued_jobs.c.job_id
+                ),
+                rows,
+            ).all()
+        return len(inserted)
 
     def _claim(self) -> dict[str, Any] | None:
         now = clock.now()

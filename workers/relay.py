@@ -145,8 +145,7 @@ class Relay:
             notices.extend(plan.notices)
             jobs.extend(plan.jobs)
         jobs = self.notifier.prepare(notices) + jobs
-        for job in jobs:
-            self.queue.enqueue(job)
+        self.queue.enqueue_many(jobs)
         self._advance(start, notifications[-1].id)
         self._failures.clear()
         return len(notifications)

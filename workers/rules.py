@@ -10,6 +10,7 @@ The rules (issue 6):
 - management and the committee on the morning a decision is due, unless it is done, verified or
   rejected (``decision.due``).
 
+A breach recorded more than two days after its due time (a backfilled record) is not announced.
 Nobody is told about their own action, and each person gets one message per event: where two rules
 name the same person, the first in the list above wins. A reporter that is an integration (an
 external system) hears through webhooks, not here.
@@ -39,6 +40,9 @@ from workers.queue import JobSpec
 #: Roles whose people are told about their PPR's cases.
 COMMITTEE = ("committee",)
 MANAGEMENT = ("management",)
+#: A breach recorded this long after it fell due (a backfilled paper record, say) goes into the
+#: history but is no alert: management is told of breaches as they happen.
+STALE_BREACH = timedelta(days=2)
 #: Reporter roles that are not people (they hear through webhooks or not at all).
 NOT_PEOPLE = frozenset({"integration", "system"})
 
@@ -72,6 +76,8 @@ class Facts:
         self.engine = engine
         self.public_url = public_url
         self._pprs: dict[str, Ppr] = {}
+        self._cases: dict[UUID, Case] = {}
+        self._staff: dict[tuple[str, tuple[str, ...]], list[str]] = {}
 
     def ppr(self, code: str) -> Ppr:
         """The PPR (cached for the life of these facts: one relay batch)."""
@@ -79,18 +85,37 @@ class Facts:
             self._pprs[code] = self.app.get_ppr(code)
         return self._pprs[code]
 
-    def case_at(self, case_id: UUID, version: int) -> Case:
-        """The case as it was right after its event ``version``."""
-        return self.app.get_case(case_id, version=version)
+    def case_after(self, event: DomainEventProtocol[Any]) -> tuple[Case, str | None]:
+        """The case right after ``event``, and its status before it.
 
-    def status_before(self, case_id: UUID, version: int) -> str | None:
-        """The case's status before its event ``version``."""
-        if version <= 1:
-            return None
-        previous = list(self.app.events.get(case_id, gt=version - 2, lte=version - 1))
-        return str(previous[0].status) if previous else None  # type: ignore[attr-defined]
+        A batch meets a case's events in order, so the case is evolved event by event from the
+        last one seen (or built from its ``Reported`` event); only a case whose earlier events
+        lie before this batch is read from the store.
+        """
+        case_id, version = event.originator_id, event.originator_version
+        known = self._cases.get(case_id)
+        if version == 1:
+            case = event.mutate(None)  # type: ignore[attr-defined]
+            previous = None
+        elif known is not None and known.version == version - 1:
+            previous = known.status
+            case = event.mutate(known)  # type: ignore[attr-defined]
+        else:
+            case = self.app.get_case(case_id, version=version)
+            before = list(self.app.events.get(case_id, gt=version - 2, lte=version - 1))
+            previous = str(before[0].status) if before else None  # type: ignore[attr-defined]
+        assert isinstance(case, Case)
+        self._cases[case_id] = case
+        return case, previous
 
     def staff(self, ppr_code: str, roles: tuple[str, ...]) -> list[str]:
+        """Principal ids of the people in these roles who act in the PPR (cached per batch)."""
+        key = (ppr_code, roles)
+        if key not in self._staff:
+            self._staff[key] = self._current_staff(ppr_code, roles)
+        return list(self._staff[key])
+
+    def _current_staff(self, ppr_code: str, roles: tuple[str, ...]) -> list[str]:
         """Principal ids of the people in these roles who act in the PPR now.
 
         Someone whose tokens were all revoked, or whose tokens no longer cover this PPR, has
@@ -177,9 +202,8 @@ def _plan_case_event(facts: Facts, event: DomainEventProtocol[Any]) -> Plan:
     fields = vars(event)
     kind = type(event).__name__
     case_id = event.originator_id
-    case = facts.case_at(case_id, event.originator_version)
+    case, previous = facts.case_after(event)
     status = fields["status"]
-    previous = facts.status_before(case_id, event.originator_version)
     context = facts.case_context(case, status, previous)
     wanted: list[tuple[Kind, list[str], dict[str, Any]]] = []
     residents = _residents(case)
@@ -208,7 +232,7 @@ def _plan_case_event(facts: Facts, event: DomainEventProtocol[Any]) -> Plan:
     elif kind == "Tabled":
         extra = {"scheduled_for": _iso(fields["scheduled_for"])}
         wanted.append((Kind.CASE_TABLED, facts.staff(case.ppr_code, COMMITTEE), extra))
-    elif kind == "SlaBreached":
+    elif kind == "SlaBreached" and fields["timestamp"] - fields["due_at"] <= STALE_BREACH:
         extra = {"target": fields["target"], "due_at": _iso(fields["due_at"])}
         wanted.append((Kind.SLA_BREACHED, facts.staff(case.ppr_code, MANAGEMENT), extra))
 

@@ -313,6 +313,13 @@ class SlaClockSchema(ma.Schema):
     elapsed_hours = fields.Float()
     remaining_hours = fields.Float(allow_none=True)
     breached_by_hours = fields.Float(allow_none=True)
+    breach_recorded_at = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "When the service recorded the breach in the case's history "
+            "(management was told then)"
+        },
+    )
 
 
 class CaseSlaSchema(ma.Schema):

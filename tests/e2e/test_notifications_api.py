@@ -154,3 +154,41 @@ def test_when_serving_the_background_threads_deliver_without_anyone_driving_them
 
     assert [item["kind"] for item in items] == ["case.reported"]
     assert len(files) == 2  # the committee's and management's copies
+
+
+def test_a_backfilled_old_case_records_its_breaches_without_alerting_anyone(cast: Cast) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    reported = (datetime.now(tz=UTC) - timedelta(days=10)).isoformat()
+    case = cast.report(cast.committee, occurred_at=reported)
+    relay(cast)
+    relay(cast)
+
+    history = cast.management.get(f"/api/v1/cases/{case['id']}/history").json["items"]
+    breaches = [item for item in history if item["type"] == "sla_breached"]
+    sla = cast.management.get(f"/api/v1/cases/{case['id']}/sla").json["targets"]
+    kinds = [item["kind"] for item in cast.management.get("/api/v1/notifications").json["items"]]
+
+    assert [item["actor"]["role"] for item in breaches] == ["system"] * 3
+    assert all(clock["breach_recorded_at"] for clock in sla)
+    assert kinds == ["case.reported"]  # ten-day-old breaches are history, not alerts
+
+
+def test_a_breach_as_it_happens_alerts_management_and_shows_on_the_sla(cast: Cast) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    # Reported 25 hours ago on paper: the 24 h to acknowledge ran out an hour ago.
+    reported = (datetime.now(tz=UTC) - timedelta(hours=25)).isoformat()
+    case = cast.report(cast.committee, occurred_at=reported)
+    relay(cast)
+    relay(cast)
+
+    sla = {
+        c["target"]: c
+        for c in cast.management.get(f"/api/v1/cases/{case['id']}/sla").json["targets"]
+    }
+    kinds = [item["kind"] for item in cast.management.get("/api/v1/notifications").json["items"]]
+
+    assert sla["acknowledge"]["breach_recorded_at"] is not None
+    assert sla["first_response"]["breach_recorded_at"] is None
+    assert sorted(kinds) == ["case.reported", "sla.breached"]  # first response is not yet 80 % used
