@@ -54,6 +54,11 @@ MAX_ATTEMPTS = 6
 BACKOFF_SECONDS = (30, 120, 600, 1800, 7200)
 #: A pending delivery this long past its time has lost its job (Redis restarted): queue it again.
 SWEEP_GRACE = timedelta(seconds=60)
+#: A sweep queues one job per delivery, digest or check per window of this many seconds, so
+#: a long worker outage leaves a few spare jobs, not one per minute.
+SWEEP_WINDOW_SECONDS = 600
+#: How early a job may run (clock skew between machines) and still count as on time.
+EARLY_TOLERANCE = timedelta(seconds=1)
 #: The case-metrics read model must have seen a target change before its open cases are rescanned.
 RESCAN_WAIT_SECONDS = 5
 #: The SLA sweep queues checks falling due this soon, and re-checks misses this recent.
@@ -64,6 +69,11 @@ STAGES = ("warning", "breach")
 
 def _key(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def sweep_mark(now: datetime) -> str:
+    """The suffix of the jobs one sweep window queues (the same for every sweep in the window)."""
+    return f"s{int(now.timestamp()) // SWEEP_WINDOW_SECONDS}"
 
 
 def warning_source_key(case_id: str, target: SlaTarget, due_at: datetime) -> str:
@@ -253,6 +263,9 @@ class Notifier:
         now = clock.now()
         if row["status"] == "sending" and row["last_attempt_at"] > now - self.lease:
             return "busy"  # another attempt is under way and may still succeed
+        waiting_until = row["next_attempt_at"]
+        if row["status"] == "pending" and waiting_until and waiting_until > now + EARLY_TOLERANCE:
+            return "not yet"  # a repeat of an old job must not cut the backoff short
         if row["attempts"] >= MAX_ATTEMPTS:
             self._finish(delivery_id, "failed", row["last_error"] or "gave up")
             return "failed"
@@ -352,7 +365,7 @@ class Notifier:
         """Queue again every delivery whose job was lost (Redis restarted) or whose worker died,
         and every digest whose time passed with messages still held; returns how many."""
         now = clock.now()
-        again = f"s{int(now.timestamp())}"
+        again = sweep_mark(now)
         with self.engine.connect() as conn:
             stuck = conn.execute(
                 select(deliveries.c.delivery_id, deliveries.c.attempts).where(
@@ -396,11 +409,12 @@ class Notifier:
         from projections.case_metrics import TARGETS, case_metrics
 
         now = clock.now()
-        again = f"s{int(now.timestamp())}"
+        again = sweep_mark(now)
         m = case_metrics.c
         with self.engine.connect() as conn:
             rows = conn.execute(select(case_metrics).where(m.ended_at.is_(None))).mappings().all()
-        jobs = []
+        jobs: list[JobSpec] = []
+        warnings: dict[str, JobSpec] = {}
         for row in rows:
             reported_at = row["reported_at"]
             for name, milestone in TARGETS.items():
@@ -415,14 +429,22 @@ class Notifier:
                 ):
                     jobs += [sla_check_job(row["case_id"], target, stage, sla) for stage in STAGES]
                 elif sla.warn_at <= now < due:
-                    jobs.append(sla_check_job(row["case_id"], target, "warning", sla, again))
+                    warnings[warning_source_key(row["case_id"], target, due)] = sla_check_job(
+                        row["case_id"], target, "warning", sla, again
+                    )
                 elif (
                     now - SLA_SWEEP_HORIZON <= due <= now and not row[f"{name}_breach_recorded_at"]
                 ):
                     jobs.append(sla_check_job(row["case_id"], target, "breach", sla, again))
-        for job in jobs:
-            self.queue.enqueue(job)
-        return len(jobs)
+        if warnings:
+            with self.engine.connect() as conn:
+                warned = set(
+                    conn.execute(
+                        select(messages.c.source_key).where(messages.c.source_key.in_(warnings))
+                    ).scalars()
+                )
+            jobs += [job for key, job in warnings.items() if key not in warned]
+        return self.queue.enqueue_many(jobs)
 
     # -- digests -------------------------------------------------------------------------------
 

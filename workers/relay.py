@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -24,7 +24,7 @@ from domain.application import K2K
 from projections.engine import tracking
 from workers.notifier import Notifier
 from workers.queue import JobQueue, JobSpec, QueueUnavailable
-from workers.rules import plan_event
+from workers.rules import Plan, plan_event
 from workers.tables import relay_skipped
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,20 @@ SWEEP_INTERVAL = 60.0
 SLA_SWEEP_INTERVAL = 600.0
 #: Longest wait between attempts while the queue or the database is unavailable.
 MAX_BACKOFF = 30.0
-#: Tries at one event before it is set aside in ``relay_skipped_events``.
+#: Tries at one event, and how long it must have kept failing, before it is set aside in
+#: ``relay_skipped_events``: long enough that a restart or failover of the database is waited out.
 GIVE_UP_AFTER = 5
+GIVE_UP_AFTER_SECONDS = 600.0
+
+
+def is_infrastructure(error: Exception) -> bool:
+    """Whether ``error`` says a service is away (or this code is older than the log), not that
+    the event itself cannot be relayed: such errors are waited out, never set aside."""
+    from eventsourcing.persistence import PersistenceError
+    from eventsourcing.utils import TopicError
+    from sqlalchemy.exc import DBAPIError
+
+    return isinstance(error, DBAPIError | PersistenceError | TopicError | QueueUnavailable)
 
 
 class Relay:
@@ -58,7 +70,8 @@ class Relay:
         self.queue = queue
         self.batch_size = batch_size
         self.wake = threading.Event()
-        self._failures: dict[int, int] = {}
+        #: Per notification id: failures so far and when the first one happened.
+        self._failures: dict[int, tuple[int, float]] = {}
 
     def initialise(self) -> int:
         """Create the relay's position the first time: 0 on an empty log, else its head.
@@ -132,23 +145,38 @@ class Relay:
         if not notifications:
             return 0
         facts = self.notifier.facts()
-        notices = []
-        jobs: list[JobSpec] = []
+        plans: list[tuple[Notification, Plan]] = []
         for notification in notifications:
             try:
                 event = self.app.mapper.to_domain_event(notification)
-                plan = plan_event(facts, event, notification.id)
+                plans.append((notification, plan_event(facts, event, notification.id)))
             except Exception as error:
                 if self._give_up_on(notification, error):
                     continue
                 raise
-            notices.extend(plan.notices)
-            jobs.extend(plan.jobs)
-        jobs = self.notifier.prepare(notices) + jobs
+        try:
+            notices = [notice for _, plan in plans for notice in plan.notices]
+            jobs = self.notifier.prepare(notices) + [job for _, plan in plans for job in plan.jobs]
+        except Exception as error:
+            if is_infrastructure(error):
+                raise
+            jobs = self._prepare_one_by_one(plans)
         self.queue.enqueue_many(jobs)
         self._advance(start, notifications[-1].id)
         self._failures.clear()
         return len(notifications)
+
+    def _prepare_one_by_one(self, plans: list[tuple[Notification, Plan]]) -> list[JobSpec]:
+        """Prepare each event's notices alone, so that the one that cannot be written is found."""
+        jobs: list[JobSpec] = []
+        for notification, plan in plans:
+            try:
+                jobs += self.notifier.prepare(plan.notices) + plan.jobs
+            except Exception as error:
+                if self._give_up_on(notification, error):
+                    continue
+                raise
+        return jobs
 
     def _give_up_on(self, notification: Notification, error: Exception) -> bool:
         """Whether an event that keeps failing is set aside (recorded for admins) and skipped.
@@ -156,9 +184,13 @@ class Relay:
         A database hiccup fails a few times and then passes; an event that fails every time would
         otherwise stop every notification after it.
         """
-        failures = self._failures.get(notification.id, 0) + 1
-        self._failures[notification.id] = failures
-        if failures < GIVE_UP_AFTER:
+        if is_infrastructure(error):
+            return False  # the database or the store is away: wait for it, blame no event
+        now = time.monotonic()
+        failures, first = self._failures.get(notification.id, (0, now))
+        failures += 1
+        self._failures[notification.id] = (failures, first)
+        if failures < GIVE_UP_AFTER or now - first < GIVE_UP_AFTER_SECONDS:
             return False
         log.error(
             "relay: event %s failed %s times; set aside: %r", notification.id, failures, error
@@ -178,6 +210,28 @@ class Relay:
                 .on_conflict_do_nothing(index_elements=["notification_id"])
             )
         del self._failures[notification.id]
+        return True
+
+    def replay_skipped(self, notification_id: int) -> bool:
+        """Relay one set-aside event after all (an admin fixed its cause); False if not set aside."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(relay_skipped.c.notification_id).where(
+                    relay_skipped.c.notification_id == notification_id
+                )
+            ).scalar()
+        if found is None:
+            return False
+        [notification] = self.app.recorder.select_notifications(
+            start=notification_id, limit=1, inclusive_of_start=True
+        )
+        event = self.app.mapper.to_domain_event(notification)
+        plan = plan_event(self.notifier.facts(), event, notification.id)
+        self.queue.enqueue_many(self.notifier.prepare(plan.notices) + plan.jobs)
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(relay_skipped).where(relay_skipped.c.notification_id == notification_id)
+            )
         return True
 
     def _advance(self, start: int, last: int) -> None:

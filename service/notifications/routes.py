@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from domain.actors import Role
+from domain.errors import NotFound
 from service.auth import current_principal, require_role
 from service.errors import documents_errors
 from service.extensions import runtime
@@ -85,13 +86,31 @@ class RelayStatus(MethodView):
     def get(self) -> dict[str, Any]:
         """The relay's position and lag, and any event it had to set aside (admin)."""
         require_role(Role.ADMIN)
-        parts = runtime()
-        with parts.engine.connect() as conn:
-            skipped = conn.execute(
-                select(relay_skipped).order_by(relay_skipped.c.notification_id.desc()).limit(100)
-            ).all()
-        return {
-            **parts.relay.status(),
-            "queue": "embedded" if parts.settings.embedded else "rq",
-            "skipped": skipped,
-        }
+        return _relay_status()
+
+
+def _relay_status() -> dict[str, Any]:
+    parts = runtime()
+    with parts.engine.connect() as conn:
+        skipped = conn.execute(
+            select(relay_skipped).order_by(relay_skipped.c.notification_id.desc()).limit(100)
+        ).all()
+    return {
+        **parts.relay.status(),
+        "queue": "embedded" if parts.settings.embedded else "rq",
+        "skipped": skipped,
+    }
+
+
+@blp.route("/relay/skipped/<int:notification_id>/replay")
+class ReplaySkipped(MethodView):
+    """A set-aside event."""
+
+    @blp.response(200, schemas.RelayStatusSchema)
+    @documents_errors(blp, 401, 403, 404)
+    def post(self, notification_id: int) -> dict[str, Any]:
+        """Relay an event the relay had set aside, once its cause is fixed (admin)."""
+        require_role(Role.ADMIN)
+        if not runtime().relay.replay_skipped(notification_id):
+            raise NotFound(f"no set-aside event {notification_id}")
+        return _relay_status()

@@ -192,3 +192,14 @@ def test_a_breach_as_it_happens_alerts_management_and_shows_on_the_sla(cast: Cas
     assert sla["acknowledge"]["breach_recorded_at"] is not None
     assert sla["first_response"]["breach_recorded_at"] is None
     assert sorted(kinds) == ["case.reported", "sla.breached"]  # first response is not yet 80 % used
+
+
+def test_replaying_an_event_that_was_not_set_aside_is_a_404_and_only_for_admins(
+    cast: Cast,
+) -> None:
+    missing = cast.admin.post("/api/v1/notifications/relay/skipped/999/replay")
+    refused = cast.management.post("/api/v1/notifications/relay/skipped/999/replay")
+
+    assert missing.status_code == 404
+    assert missing.content_type == "application/problem+json"
+    assert refused.status_code == 403

@@ -91,6 +91,10 @@ def test_a_refused_email_is_retried_with_backoff_and_sent_once(
     assert "451" in email_delivery.last_error
     assert smtp.messages == []
 
+    # A repeat of the first job (rq runs jobs at least once) waits for the backoff too.
+    assert scenario.runtime.notifier.deliver(email_delivery.delivery_id) == "not yet"
+    assert smtp.messages == []
+
     scenario.clock.advance(seconds=40)  # the first backoff is 30 s with jitter
     scenario.drain()
 

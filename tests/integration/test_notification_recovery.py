@@ -97,6 +97,7 @@ def test_an_event_that_always_fails_is_set_aside_and_the_ones_after_it_are_relay
         return plan(facts, event, notification_id)
 
     monkeypatch.setattr("workers.relay.plan_event", failing)
+    monkeypatch.setattr("workers.relay.GIVE_UP_AFTER_SECONDS", 0.0)  # as if it failed all along
     for _ in range(GIVE_UP_AFTER - 1):
         with pytest.raises(RuntimeError):
             scenario.runtime.relay.catch_up()
@@ -109,6 +110,51 @@ def test_an_event_that_always_fails_is_set_aside_and_the_ones_after_it_are_relay
     assert scenario.runtime.relay.status()["skipped_events"] == 1
     subjects = [m.subject for m in scenario.outbox("manager-1")]
     assert len(subjects) == 1 and "Kes biasa" in subjects[0]
+
+    # Its cause fixed, an admin has the set-aside event relayed after all.
+    monkeypatch.setattr("workers.relay.plan_event", plan)
+    assert scenario.runtime.relay.replay_skipped(skipped.notification_id) is True
+    scenario.drain()
+    assert len(scenario.outbox("manager-1")) == 2
+    assert scenario.runtime.relay.status()["skipped_events"] == 0
+    assert scenario.runtime.relay.replay_skipped(skipped.notification_id) is False
+
+
+def test_a_database_that_keeps_failing_is_waited_out_and_no_event_is_set_aside(
+    scenario: Notified, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    scenario.world.report(REPORTER)
+    scenario.runtime.runner.catch_up()
+
+    def database_away(*_: Any) -> Any:
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr("workers.relay.plan_event", database_away)
+    monkeypatch.setattr("workers.relay.GIVE_UP_AFTER_SECONDS", 0.0)
+    for _ in range(GIVE_UP_AFTER * 2):
+        with pytest.raises(OperationalError):
+            scenario.runtime.relay.catch_up()
+    monkeypatch.undo()
+    scenario.drain()
+
+    assert scenario.runtime.relay.status()["skipped_events"] == 0
+    assert [m.kind for m in scenario.outbox("manager-1")] == ["case.reported"]
+
+
+def test_a_sweep_queues_one_job_per_lost_delivery_however_often_it_runs(
+    scenario: Notified,
+) -> None:
+    scenario.world.report(REPORTER)
+    scenario.runtime.runner.catch_up()
+    scenario.runtime.relay.catch_up()
+    lose_every_queued_job(scenario)
+    scenario.clock.advance(minutes=2)
+
+    queued = [scenario.runtime.notifier.requeue_due() for _ in range(5)]
+
+    assert queued == [4, 0, 0, 0, 0]
 
 
 def test_a_relay_meeting_a_store_that_already_has_events_starts_at_its_head(

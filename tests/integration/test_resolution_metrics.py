@@ -541,6 +541,7 @@ def test_the_sla_of_a_case_says_met_breached_running_or_not_applicable(
         "elapsed_hours": 6.0,
         "remaining_hours": None,
         "breached_by_hours": None,
+        "breach_recorded_at": None,  # no relay runs here: nothing was recorded
     }
     auto_closed = sla_states(runtime, cases.auto_closed)
     assert auto_closed["acknowledge"]["state"] == "breached"
@@ -554,6 +555,7 @@ def test_the_sla_of_a_case_says_met_breached_running_or_not_applicable(
         "elapsed_hours": 60.0,
         "remaining_hours": None,
         "breached_by_hours": 12.0,
+        "breach_recorded_at": None,  # no relay runs here: nothing was recorded
     }
     unacknowledged = sla_states(runtime, cases.unacknowledged)
     # 68 hours open: 64 past the 4-hour target, 44 past the 24-hour one, 4 left of 72
@@ -565,6 +567,7 @@ def test_the_sla_of_a_case_says_met_breached_running_or_not_applicable(
         "elapsed_hours": 68.0,
         "remaining_hours": None,
         "breached_by_hours": 64.0,
+        "breach_recorded_at": None,  # no relay runs here: nothing was recorded
     }
     assert unacknowledged["first_response"]["breached_by_hours"] == 44.0
     assert unacknowledged["resolve"] == {
@@ -575,6 +578,7 @@ def test_the_sla_of_a_case_says_met_breached_running_or_not_applicable(
         "elapsed_hours": 68.0,
         "remaining_hours": 4.0,
         "breached_by_hours": None,
+        "breach_recorded_at": None,  # no relay runs here: nothing was recorded
     }
     # at the very moment it falls due, a target is still running with no time left
     at_due = sla_states(runtime, cases.unacknowledged, now=utc(5, 1, 8))["resolve"]
