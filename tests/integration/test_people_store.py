@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 from sqlalchemy import Engine
 
 from domain.errors import InvalidValue, NotFound
 from service.runtime import Runtime
+from tests.concurrency import run_at_once
 from workers.kinds import Kind
 from workers.people import (
     Person,
@@ -28,27 +26,6 @@ from workers.people import (
 def engine(runtime: Runtime) -> Engine:
     """The read-model database, where the people table lives."""
     return runtime.engine
-
-
-def run_at_once(count: int, work: Callable[[int], object]) -> list[object]:
-    """Run ``work(0)`` .. ``work(count - 1)`` in threads released together; their outcomes."""
-    barrier = threading.Barrier(count)
-    outcomes: list[object] = [RuntimeError("did not run")] * count
-
-    def run(number: int) -> None:
-        barrier.wait()
-        try:
-            outcomes[number] = work(number)
-        except BaseException as error:
-            outcomes[number] = error
-
-    threads = [threading.Thread(target=run, args=(number,)) for number in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 def test_a_person_is_made_once_with_defaults_and_later_only_gains_pprs(engine: Engine) -> None:

@@ -40,7 +40,6 @@ the committee for the resident (typed in later from the logbook), ``water_poor``
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -59,6 +58,7 @@ from projections.perception import survey_answers, surveys
 from projections.perception_report import csat_report, perception_report
 from service import tables as service_tables
 from service.runtime import Runtime
+from tests.concurrency import run_at_once
 from tests.integration.scenario import (
     ADMIN,
     COMMITTEE,
@@ -595,27 +595,6 @@ def test_case_level_csat_counts_ratings_of_four_or_five_as_good_per_category(
 
 
 # -- one response per respondent under concurrency --------------------------------------------------
-
-
-def run_at_once(count: int, work: Callable[[int], UUID]) -> list[UUID | BaseException]:
-    """Run ``work(0)`` .. ``work(count - 1)`` in threads released together; their outcomes."""
-    barrier = threading.Barrier(count)
-    outcomes: list[UUID | BaseException] = [RuntimeError("did not run")] * count
-
-    def run(number: int) -> None:
-        barrier.wait()
-        try:
-            outcomes[number] = work(number)
-        except BaseException as error:
-            outcomes[number] = error
-
-    threads = [threading.Thread(target=run, args=(number,)) for number in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 @pytest.fixture
