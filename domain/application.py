@@ -431,9 +431,13 @@ class K2K(SurveyCommands):
 
     def sla_clock(self, case_id: UUID, target: SlaTarget) -> SlaClock | None:
         """The case's clock for ``target`` now, from its events and its PPR's current targets."""
-        case = self.get_case(case_id)
-        case_milestones = milestones(self.events.get(case_id))
-        category = self.get_ppr(case.ppr_code).categories.get(case_milestones.category_code)
+        events = list(self.events.get(case_id))
+        if not events or not isinstance(events[0], Case.Event):
+            raise NotFound(f"no case {case_id}")
+        case_milestones = milestones(events)
+        category = self.get_ppr(case_milestones.ppr_code).categories.get(
+            case_milestones.category_code
+        )
         return clock_for(target, case_milestones, category["sla"] if category else None)
 
     def record_sla_breach(self, case_id: UUID, target: SlaTarget) -> Saved | None:

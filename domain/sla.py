@@ -53,19 +53,36 @@ class SlaClock:
         ended = self.ended_at is not None and self.ended_at <= moment
         return not met and not ended
 
-    def breached(self, now: datetime) -> bool:
-        """Whether the target is missed as the metrics count it: met late, or still open past
-        its due time. A case that ended without the milestone is not counted (not applicable).
-        """
+    def state(self, now: datetime) -> str:
+        """``met``, ``breached`` (met late, or still open past its due time), ``running`` (open,
+        not yet due: at the due moment itself it still runs) or ``not_applicable`` (the case
+        ended without the milestone, which the metrics do not count)."""
         if self.met_at is not None:
-            return self.met_at > self.due_at
-        return self.ended_at is None and now > self.due_at
+            return "met" if self.met_at <= self.due_at else "breached"
+        if self.ended_at is not None:
+            return "not_applicable"
+        return "breached" if now > self.due_at else "running"
+
+    def breached(self, now: datetime) -> bool:
+        """Whether the target is missed as the metrics count it."""
+        return self.state(now) == "breached"
+
+
+def is_first_response(kind: str, fields: dict[str, Any], reporter_id: str) -> bool:
+    """Whether an event answers the case publicly: management's formal response (whoever gives
+    it, management or an admin for them), or a public comment by management or the committee;
+    never the reporter's own words. The caller checks it is the first and the case is open."""
+    if kind not in ("ManagementResponded", "CommentAdded") or fields["actor_id"] == reporter_id:
+        return False
+    by_staff = fields["actor_role"] in ("management", "committee")
+    return kind == "ManagementResponded" or (by_staff and not fields["internal"])
 
 
 @dataclass(frozen=True)
 class Milestones:
     """When a case first reached each milestone, and when it first ended."""
 
+    ppr_code: str
     reported_at: datetime
     reached: dict[SlaTarget, datetime | None]
     ended_at: datetime | None
@@ -75,8 +92,7 @@ class Milestones:
 def milestones(events: Iterable[Any]) -> Milestones:
     """Read a case's milestones from its events, oldest first."""
     reported_at: datetime | None = None
-    reporter_id = ""
-    category = ""
+    reporter_id = ppr_code = category = ""
     reached: dict[SlaTarget, datetime | None] = dict.fromkeys(SlaTarget)
     ended_at: datetime | None = None
     for event in events:
@@ -85,7 +101,7 @@ def milestones(events: Iterable[Any]) -> Milestones:
         when: datetime = fields["occurred_at"]
         if kind == "Reported":
             reported_at, reporter_id = when, fields["actor_id"]
-            category = fields["category_code"]
+            ppr_code, category = fields["ppr_code"], fields["category_code"]
         elif kind == "Recategorised":
             category = fields["category_code"]
         elif kind == "Acknowledged" and reached[SlaTarget.ACKNOWLEDGE] is None:
@@ -93,20 +109,16 @@ def milestones(events: Iterable[Any]) -> Milestones:
         elif kind == "Resolved" and reached[SlaTarget.RESOLVE] is None:
             reached[SlaTarget.RESOLVE] = when
         elif (
-            kind in ("ManagementResponded", "CommentAdded")
-            and reached[SlaTarget.FIRST_RESPONSE] is None
+            reached[SlaTarget.FIRST_RESPONSE] is None
             and ended_at is None
-            and fields["actor_id"] != reporter_id
+            and is_first_response(kind, fields, reporter_id)
         ):
-            responded = kind == "ManagementResponded"
-            by_staff = fields["actor_role"] in ("management", "committee")
-            if responded or (by_staff and not fields["internal"]):
-                reached[SlaTarget.FIRST_RESPONSE] = when
+            reached[SlaTarget.FIRST_RESPONSE] = when
         if ended_at is None and Status(fields["status"]) in TERMINAL:
             ended_at = when
     if reported_at is None:
         raise ValueError("a case's events start with Reported")
-    return Milestones(reported_at, reached, ended_at, category)
+    return Milestones(ppr_code, reported_at, reached, ended_at, category)
 
 
 def clock_for(

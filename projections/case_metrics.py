@@ -54,6 +54,7 @@ from sqlalchemy import (
 from domain.case import TERMINAL, Case, Party, Status
 from domain.clock import MALAYSIA
 from domain.ppr import DEFAULT_PRIORITY_SUPPORTS, Ppr
+from domain.sla import is_first_response
 from projections.database import UtcDateTime, metadata
 from projections.engine import Projection, upsert
 
@@ -293,17 +294,11 @@ class CaseMetricsProjection(Projection):
         if kind == "Acknowledged" and row.acknowledged_at is None:
             values["acknowledged_at"] = when
         elif (
-            kind in ("CommentAdded", "ManagementResponded")
-            and row.first_response_at is None
+            row.first_response_at is None
             and row.ended_at is None  # a remark after the case ended answers nothing
+            and is_first_response(kind, fields, row.reporter_id)
         ):
-            # Management's formal response counts whoever gives it (management or an admin for
-            # them); a public comment counts when management or the committee writes it.
-            responded = kind == "ManagementResponded"
-            commented = not responded and not fields["internal"]
-            by_staff = fields["actor_role"] in ("management", "committee")
-            if (responded or (commented and by_staff)) and fields["actor_id"] != row.reporter_id:
-                values["first_response_at"] = when
+            values["first_response_at"] = when
         elif kind == "Recategorised":
             values["category_code"] = fields["category_code"]
             values.update(

@@ -51,6 +51,7 @@ from sqlalchemy import Connection, false, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.clock import MALAYSIA
+from domain.sla import SlaClock, SlaTarget
 from projections.case_metrics import (
     PARTIES,
     TARGETS,
@@ -422,12 +423,8 @@ def sla_of_case(conn: Connection, case_id: str, now: datetime) -> dict[str, Any]
         until = stopped_at or now
         elapsed = (until - row.reported_at).total_seconds()
         late = (until - due).total_seconds()
-        if reached is not None:
-            state = "met" if reached <= due else "breached"
-        elif row.ended_at is not None:
-            state = "not_applicable"
-        else:
-            state = "breached" if now > due else "running"
+        clock = SlaClock(SlaTarget(target), row.reported_at, due, reached, row.ended_at)
+        state = clock.state(now)
         figures.append(
             {
                 "target": target,

@@ -241,20 +241,23 @@ class Notifier:
         with self.engine.connect() as conn:
             row = (
                 conn.execute(
-                    select(deliveries, messages.c.subject, messages.c.body, messages.c.link)
+                    select(
+                        deliveries,
+                        messages.c.subject,
+                        messages.c.body,
+                        messages.c.link,
+                        messages.c.kind,
+                        messages.c.language,
+                        people.c.name.label("person_name"),
+                        people.c.email,
+                        people.c.phone,
+                    )
                     .join(messages, messages.c.message_id == deliveries.c.message_id)
-                    .add_columns(messages.c.kind, messages.c.language)
+                    .outerjoin(people, people.c.principal_id == deliveries.c.recipient_id)
                     .where(deliveries.c.delivery_id == delivery_id)
                 )
                 .mappings()
                 .first()
-            )
-            person = (
-                conn.execute(select(people).where(people.c.principal_id == row["recipient_id"]))
-                .mappings()
-                .first()
-                if row is not None
-                else None
             )
         if row is None:
             return "unknown"
@@ -284,21 +287,18 @@ class Notifier:
         attempt = row["attempts"] + 1
         channel = Channel(row["channel"])
         try:
-            self._send(channel, row, person)
+            self._send(channel, row)
         except Exception as error:
             return self._failed(delivery_id, attempt, error)
         self._finish(delivery_id, "sent", None)
         return "sent"
 
-    def _send(self, channel: Channel, row: Any, person: Any) -> None:
+    def _send(self, channel: Channel, row: Any) -> None:
         sender = self.senders.get(channel)
         if sender is None:
             raise DeliveryFailed(f"the {channel.value} channel is not configured", permanent=True)
-        address = None
-        if channel is Channel.EMAIL:
-            address = person["email"] if person is not None else None
-        elif channel is Channel.SMS:
-            address = person["phone"] if person is not None else None
+        # The address is read at send time: a person who erased it is not written to.
+        address = {Channel.EMAIL: row["email"], Channel.SMS: row["phone"]}.get(channel)
         if channel is not Channel.OUTBOX and not address:
             raise DeliveryFailed(f"the recipient has no {channel.value} address", permanent=True)
         link = row["link"]
@@ -307,7 +307,7 @@ class Notifier:
                 delivery_id=row["delivery_id"],
                 message_id=row["message_id"],
                 recipient_id=row["recipient_id"],
-                recipient_name=person["name"] if person is not None else row["recipient_id"],
+                recipient_name=row["person_name"] or row["recipient_id"],
                 channel=channel,
                 address=address,
                 language=row["language"],
@@ -650,16 +650,10 @@ class Notifier:
         if decision.current_status in finished:
             return "not needed"
         facts = self.facts()
-        link = f"{self.settings.public_url}/api/v1/decisions/{decision_id}"
-        context = {
-            "decision_text": decision.text[:500],
-            "due_date": decision.due_date.isoformat(),
-            "meeting_ref": str(decision.meeting_id)[:8],
-            "ppr_code": decision.ppr_code,
-            "ppr_name": facts.ppr(decision.ppr_code).name,
-            "status": decision.status,
-            "link": link,
-        }
+        context = facts.decision_context(
+            decision_id, decision.ppr_code, decision.text, decision.due_date, decision.meeting_id
+        )
+        link = context["link"]
         recipients = facts.staff(decision.ppr_code, ("management",)) + facts.staff(
             decision.ppr_code, ("committee",)
         )

@@ -76,6 +76,7 @@ class RqJobQueue:
     def __init__(self, connection: Any, prefix: str) -> None:
         self.connection = connection
         self.prefix = prefix
+        self._queues: dict[str, Any] = {}
 
     def queue_name(self, queue: str) -> str:
         """The rq queue that holds ``queue``'s jobs."""
@@ -83,9 +84,11 @@ class RqJobQueue:
 
     def rq_queue(self, queue: str) -> Any:
         """The rq ``Queue`` object for one of ``QUEUES``."""
-        from rq import Queue
+        if queue not in self._queues:
+            from rq import Queue
 
-        return Queue(self.queue_name(queue), connection=self.connection)
+            self._queues[queue] = Queue(self.queue_name(queue), connection=self.connection)
+        return self._queues[queue]
 
     def enqueue(self, job: JobSpec) -> bool:
         """Queue ``job`` on rq; False when its id exists already."""

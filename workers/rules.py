@@ -32,6 +32,7 @@ from domain.clock import MALAYSIA
 from domain.decision import Decision
 from domain.ppr import Ppr
 from domain.sla import WARNING_SHARE, SlaClock, SlaTarget
+from projections.events import jsonable
 from service.tables import api_tokens
 from workers.kinds import Kind
 from workers.people import people_in
@@ -101,9 +102,9 @@ class Facts:
             previous = known.status
             case = event.mutate(known)  # type: ignore[attr-defined]
         else:
-            case = self.app.get_case(case_id, version=version)
-            before = list(self.app.events.get(case_id, gt=version - 2, lte=version - 1))
-            previous = str(before[0].status) if before else None  # type: ignore[attr-defined]
+            known = self.app.get_case(case_id, version=version - 1)
+            previous = known.status
+            case = event.mutate(known)  # type: ignore[attr-defined]
         assert isinstance(case, Case)
         self._cases[case_id] = case
         return case, previous
@@ -143,6 +144,19 @@ class Facts:
                 for row in tokens[principal_id]
             )
         ]
+
+    def decision_context(
+        self, decision_id: object, ppr_code: str, text: str, due_date: date, meeting_id: object
+    ) -> dict[str, Any]:
+        """What every decision message may say, with the link to the decision."""
+        return {
+            "decision_text": text[:500],
+            "due_date": due_date.isoformat(),
+            "meeting_ref": str(meeting_id)[:8],
+            "ppr_code": ppr_code,
+            "ppr_name": self.ppr(ppr_code).name,
+            "link": f"{self.public_url}/api/v1/decisions/{decision_id}",
+        }
 
     def case_link(self, case_id: object) -> str:
         """Where a recipient reads the case."""
@@ -212,7 +226,10 @@ def _plan_case_event(facts: Facts, event: DomainEventProtocol[Any]) -> Plan:
         staff = facts.staff(case.ppr_code, COMMITTEE) + facts.staff(case.ppr_code, MANAGEMENT)
         wanted.append((Kind.CASE_REPORTED, staff, {}))
     elif kind == "ManagementResponded":
-        extra = {"message": fields["message"], "commitment_date": _iso(fields["commitment_date"])}
+        extra = {
+            "message": fields["message"],
+            "commitment_date": jsonable(fields["commitment_date"]),
+        }
         wanted.append((Kind.CASE_RESPONDED, residents, extra))
     elif kind == "CommentAdded":
         if not fields["internal"] and fields["actor_role"] in ("committee", "management"):
@@ -230,10 +247,10 @@ def _plan_case_event(facts: Facts, event: DomainEventProtocol[Any]) -> Plan:
         extra = {"to": fields["to"], "assignee": fields["assignee"] or ""}
         wanted.append((Kind.CASE_ASSIGNED, staff, extra))
     elif kind == "Tabled":
-        extra = {"scheduled_for": _iso(fields["scheduled_for"])}
+        extra = {"scheduled_for": jsonable(fields["scheduled_for"])}
         wanted.append((Kind.CASE_TABLED, facts.staff(case.ppr_code, COMMITTEE), extra))
     elif kind == "SlaBreached" and fields["timestamp"] - fields["due_at"] <= STALE_BREACH:
-        extra = {"target": fields["target"], "due_at": _iso(fields["due_at"])}
+        extra = {"target": fields["target"], "due_at": jsonable(fields["due_at"])}
         wanted.append((Kind.SLA_BREACHED, facts.staff(case.ppr_code, MANAGEMENT), extra))
 
     plan = Plan(
@@ -275,15 +292,14 @@ def decision_reminder_job(decision_id: str, due_date: date, again: str = "") -> 
 
 def _plan_decision(facts: Facts, event: DomainEventProtocol[Any]) -> Plan:
     fields = vars(event)
-    link = f"{facts.public_url}/api/v1/decisions/{event.originator_id}"
-    context = {
-        "decision_text": fields["text"][:500],
-        "due_date": _iso(fields["due_date"]),
-        "meeting_ref": str(fields["meeting_id"])[:8],
-        "ppr_code": fields["ppr_code"],
-        "ppr_name": facts.ppr(fields["ppr_code"]).name,
-        "link": link,
-    }
+    context = facts.decision_context(
+        event.originator_id,
+        fields["ppr_code"],
+        fields["text"],
+        fields["due_date"],
+        fields["meeting_id"],
+    )
+    link = context["link"]
     wanted: list[tuple[Kind, list[str], dict[str, Any]]] = [
         (Kind.DECISION_MADE, facts.staff(fields["ppr_code"], MANAGEMENT), {})
     ]
@@ -356,14 +372,6 @@ def sla_checks(facts: Facts, case: Case) -> list[JobSpec]:
         for stage in ("warning", "breach"):
             jobs.append(sla_check_job(str(case.id), target, stage, clock))
     return jobs
-
-
-def _iso(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return (
-        value.isoformat() if hasattr(value, "isoformat") else ("" if value is None else str(value))
-    )
 
 
 __all__ = ["WARNING_SHARE", "Facts", "Notice", "Plan", "plan_event", "sla_check_job", "sla_checks"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +12,7 @@ from domain.actors import Role
 from projections.case_list import case_list
 from projections.case_metrics import case_metrics, ppr_settings
 from projections.case_timeline import case_timeline
+from service.cursors import INVALID_CURSOR, decode_cursor, encode_cursor
 from service.errors import BadParameter
 from service.tokens.store import Principal
 
@@ -28,14 +27,15 @@ class BadCursor(BadParameter):
 
 
 def _encode_cursor(sort: str, value: Any, case_id: str) -> str:
-    raw = json.dumps([sort, value, case_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor(sort, value, case_id)
 
 
 def _decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        kind, value, case_id = json.loads(base64.urlsafe_b64decode(padded))
+        kind, value, case_id = decode_cursor(cursor, 3)
+    except BadParameter as error:
+        raise BadCursor(error.message) from error
+    try:
         # A cursor comes back from the client: check its values before they reach SQL.
         if kind == sort == "reported":
             value = datetime.fromisoformat(value)
@@ -49,7 +49,7 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
         if not isinstance(case_id, str):
             raise TypeError("a case id is a string")
     except (ValueError, TypeError) as error:
-        raise BadCursor("cursor is not valid; start again without it") from error
+        raise BadCursor(INVALID_CURSOR) from error
     if kind != sort:
         raise BadCursor("cursor belongs to another sort order")
     return value, case_id

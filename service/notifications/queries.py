@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,24 +9,24 @@ from sqlalchemy import Engine, and_, func, or_, select, update
 
 from domain import clock
 from domain.errors import NotFound
+from service.cursors import INVALID_CURSOR, decode_cursor, encode_cursor
 from service.errors import BadParameter
 from workers.kinds import Kind
 from workers.tables import deliveries, messages
 
 
 def _encode(created_at: datetime, key: str) -> str:
-    raw = json.dumps([created_at.isoformat(), key]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor(created_at.isoformat(), key)
 
 
 def _decode(cursor: str) -> tuple[datetime, str]:
+    moment, key = decode_cursor(cursor, 2)
     try:
-        moment, key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         when = datetime.fromisoformat(moment)
         if not isinstance(key, str) or not 1970 <= when.year <= 2100:
             raise ValueError("not a cursor of this list")
     except (ValueError, TypeError) as error:
-        raise BadParameter("cursor", "cursor is not valid; start again without it") from error
+        raise BadParameter("cursor", INVALID_CURSOR) from error
     return (when if when.tzinfo else when.replace(tzinfo=UTC)), key
 
 

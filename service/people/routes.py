@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +12,7 @@ from flask_smorest import Blueprint
 from domain.actors import Role
 from domain.errors import InvalidValue, NotFound, NotPermitted
 from service.auth import current_principal, require_role
+from service.cursors import INVALID_CURSOR, decode_cursor, encode_cursor
 from service.errors import BadParameter, documents_errors
 from service.extensions import runtime
 from service.people import schemas
@@ -66,18 +65,13 @@ def _own_entry(viewer: Principal) -> Person:
 
 
 def _encode_cursor(principal_id: str) -> str:
-    raw = json.dumps(["people", principal_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor("people", principal_id)
 
 
 def _decode_cursor(cursor: str) -> str:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        kind, principal_id = json.loads(base64.urlsafe_b64decode(padded))
-        if kind != "people" or not isinstance(principal_id, str):
-            raise TypeError("not a cursor of the people list")
-    except (ValueError, TypeError) as error:
-        raise BadParameter("cursor", "cursor is not valid; start again without it") from error
+    kind, principal_id = decode_cursor(cursor, 2)
+    if kind != "people" or not isinstance(principal_id, str):
+        raise BadParameter("cursor", INVALID_CURSOR)
     return principal_id
 
 

@@ -169,6 +169,4 @@ def test_a_resident_hears_by_sms_that_their_case_was_acknowledged(
 
     to_resident = [text for text in sms.accepted if text["to"] == "+60198765432"]
     assert len(to_resident) == 1
-    assert (
-        "acknowledged" in to_resident[0]["text"].lower() or "Acknowledged" in to_resident[0]["text"]
-    )
+    assert "Acknowledged" in to_resident[0]["text"]

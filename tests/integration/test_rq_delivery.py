@@ -159,7 +159,7 @@ def test_events_recorded_while_redis_is_unreachable_are_all_delivered_once_it_is
 
             with pytest.raises(QueueUnavailable):
                 runtime.relay.catch_up()
-            assert runtime.relay.position() == 0 or runtime.relay.lag() > 0
+            assert runtime.relay.position() == 0  # nothing relayed: the events wait in the log
             assert smtp.messages == []
 
             proxy.restore()
