@@ -28,6 +28,7 @@ from domain.errors import (
 from domain.perception import SurveyCommands
 from domain.ppr import DEFAULT_DISPUTE_WINDOW_DAYS, Ppr, SlaTargets, ppr_id
 from domain.sla import SlaClock, SlaTarget, clock_for, milestones
+from domain.webhook import WebhookCommands
 
 #: How often a command that is safe to repeat (comment, support) is retried after losing a race.
 SAFE_RETRY_ATTEMPTS = 60
@@ -46,11 +47,12 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class K2K(SurveyCommands):
+class K2K(SurveyCommands, WebhookCommands):
     """K2K Co-Manage: PPRs and cases here; committees and surveys in its bases.
 
-    ``GovernanceCommands`` (committees, meetings, decisions) and ``SurveyCommands`` (surveys and
-    responses) hold the other commands, one subject per file.
+    ``GovernanceCommands`` (committees, meetings, decisions), ``SurveyCommands`` (surveys and
+    responses) and ``WebhookCommands`` (webhook subscriptions) hold the other commands, one
+    subject per file.
     """
 
     name = "k2k"

@@ -9,6 +9,7 @@ from projections.engine import Projection
 from projections.governance import GovernanceProjection
 from projections.perception import PerceptionProjection
 from projections.ppr_directory import PprDirectoryProjection
+from projections.webhook_subscriptions import WebhookSubscriptionsProjection
 
 
 def all_projections() -> list[Projection]:
@@ -20,4 +21,5 @@ def all_projections() -> list[Projection]:
         CaseMetricsProjection(),
         GovernanceProjection(),
         PerceptionProjection(),
+        WebhookSubscriptionsProjection(),
     ]
