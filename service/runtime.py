@@ -15,6 +15,10 @@ from projections.engine import ProjectionRunner
 from projections.registry import all_projections
 from service.settings import Settings
 from service.tables import create_service_tables
+from webhooks.deliveries import WebhookDeliverer
+from webhooks.publisher import WebhookPublisher
+from webhooks.replay import Replayer
+from webhooks.tables import create_webhook_tables
 from workers.context import WorkerContext, using
 from workers.notifier import Notifier
 from workers.queue import DatabaseJobQueue, JobQueue, RqJobQueue
@@ -35,6 +39,8 @@ class Runtime:
     queue: JobQueue
     notifier: Notifier
     relay: Relay
+    webhooks: WebhookDeliverer
+    replays: Replayer
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -51,13 +57,22 @@ class Runtime:
         create_tables(engine)
         create_service_tables(engine)
         create_notification_tables(engine)
+        create_webhook_tables(engine)
         runner = ProjectionRunner(app, engine, all_projections())
         queue = make_queue(settings, engine)
         from workers.channels import senders_from
 
         notifier = Notifier(app, engine, settings, queue, senders_from(settings))
-        relay = Relay(app, engine, notifier, queue)
+        publisher = WebhookPublisher(app, engine, settings.public_url)
+        webhooks = WebhookDeliverer(app, engine, settings, queue)
+        replays = Replayer(app, engine, publisher, queue, settings.public_url)
+        relay = Relay(app, engine, notifier, queue, publisher=publisher, webhooks=webhooks)
         relay.initialise()
+        if settings.webhook_allow_loopback and not settings.embedded:
+            log.warning(
+                "K2K_WEBHOOK_ALLOW_LOOPBACK is on in production mode: webhook subscriptions may "
+                "target this machine's own services; use it for development only"
+            )
         return cls(
             settings=settings,
             app=app,
@@ -66,11 +81,21 @@ class Runtime:
             queue=queue,
             notifier=notifier,
             relay=relay,
+            webhooks=webhooks,
+            replays=replays,
         )
 
     def worker_context(self) -> WorkerContext:
         """What this process's jobs use."""
-        return WorkerContext(self.app, self.engine, self.settings, self.queue, self.notifier)
+        return WorkerContext(
+            self.app,
+            self.engine,
+            self.settings,
+            self.queue,
+            self.notifier,
+            self.webhooks,
+            self.replays,
+        )
 
     def run_embedded_jobs(self) -> int:
         """Embedded mode: run every job that is due now; returns how many ran."""

@@ -44,6 +44,9 @@ class Settings:
     outbox_dir: str | None = None
     digest_hour: int = 8
     delivery_lease_seconds: float = 120.0
+    webhook_allow_loopback: bool = False
+    webhook_disable_after_days: float = 5.0
+    webhook_timeout_seconds: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,7 +58,7 @@ class Settings:
             database_url=env.get("K2K_DATABASE_URL", default_url),
             data_dir=data_dir,
             redis_url=env.get("K2K_REDIS_URL") or None,
-            background=env.get("K2K_BACKGROUND", "1").lower() not in {"0", "false", "no"},
+            background=_flag(env.get("K2K_BACKGROUND"), default=True),
             projection_interval=float(env.get("K2K_PROJECTION_INTERVAL", "0.5")),
             autoclose_interval=float(env.get("K2K_AUTOCLOSE_INTERVAL", "300")),
             pseudonym_key=env.get("K2K_PSEUDONYM_KEY", "k2k-dev-pseudonym-key"),
@@ -78,6 +81,13 @@ class Settings:
             or (None if env.get("K2K_REDIS_URL") else str(Path(data_dir) / "outbox")),
             digest_hour=int(env.get("K2K_DIGEST_HOUR", "8")),
             delivery_lease_seconds=float(env.get("K2K_DELIVERY_LEASE_SECONDS", "120")),
+            # Loopback targets are for a developer's own receiver: allowed by default only in
+            # embedded mode (one machine, no Redis), never by default in production mode.
+            webhook_allow_loopback=_flag(
+                env.get("K2K_WEBHOOK_ALLOW_LOOPBACK"), default=not env.get("K2K_REDIS_URL")
+            ),
+            webhook_disable_after_days=float(env.get("K2K_WEBHOOK_DISABLE_AFTER_DAYS", "5")),
+            webhook_timeout_seconds=float(env.get("K2K_WEBHOOK_TIMEOUT_SECONDS", "15")),
         )
 
     @property
@@ -122,3 +132,10 @@ class Settings:
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
         }
         return env
+
+
+def _flag(value: str | None, *, default: bool) -> bool:
+    """A yes/no setting: 0, false, no and off are no; anything else is yes; unset is ``default``."""
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}

@@ -1,1 +1,1 @@
-"""Standard Webhooks deliveries to external systems (issue 7); nothing is published yet."""
+"""Standard Webhooks to external systems: what is published, signed, sent, retried and replayed."""

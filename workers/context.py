@@ -19,6 +19,8 @@ from domain.application import K2K
 
 if TYPE_CHECKING:
     from service.settings import Settings
+    from webhooks.deliveries import WebhookDeliverer
+    from webhooks.replay import Replayer
     from workers.notifier import Notifier
     from workers.queue import JobQueue
 
@@ -32,6 +34,8 @@ class WorkerContext:
     settings: Settings
     queue: JobQueue
     notifier: Notifier
+    webhooks: WebhookDeliverer
+    replays: Replayer
 
 
 #: The process default, in a dict so that installing needs no ``global`` statement.

@@ -21,6 +21,7 @@ class Kind(StrEnum):
     SLA_BREACHED = "sla.breached"
     DECISION_MADE = "decision.made"
     DECISION_DUE = "decision.due"
+    WEBHOOK_DISABLED = "webhook.disabled"
     DIGEST = "digest"
 
 
@@ -37,6 +38,7 @@ DESCRIPTIONS: dict[Kind, str] = {
     Kind.SLA_BREACHED: "An SLA target was missed (management).",
     Kind.DECISION_MADE: "The committee made a decision for management to answer (management).",
     Kind.DECISION_DUE: "A committee decision is due today and not done (management, committee).",
+    Kind.WEBHOOK_DISABLED: "The service switched off your webhook subscription (its owner).",
     Kind.DIGEST: "The daily digest of held email or SMS messages.",
 }
 

@@ -25,7 +25,7 @@ from workers.tables import queued_jobs
 log = logging.getLogger(__name__)
 
 #: One queue per kind of work, so a backlog of one never delays the other.
-QUEUES = ("notifications", "sla", "digests")
+QUEUES = ("notifications", "sla", "digests", "webhooks")
 #: A job that runs longer than this is killed by rq (and retried).
 JOB_TIMEOUT_SECONDS = 60
 #: rq retries a job that raised unexpectedly or whose worker died; our jobs record their own

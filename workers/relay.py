@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import Engine, delete, func, select, update
@@ -21,11 +22,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain.application import K2K
+from domain.webhook import WebhookSubscription
 from projections.engine import tracking
 from workers.notifier import Notifier
 from workers.queue import JobQueue, JobSpec, QueueUnavailable
 from workers.rules import Plan, plan_event
 from workers.tables import relay_skipped
+
+if TYPE_CHECKING:
+    from webhooks.deliveries import WebhookDeliverer
+    from webhooks.publisher import WebhookPublisher
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +69,16 @@ class Relay:
         notifier: Notifier,
         queue: JobQueue,
         batch_size: int = BATCH_SIZE,
+        publisher: WebhookPublisher | None = None,
+        webhooks: WebhookDeliverer | None = None,
     ) -> None:
         self.app = app
         self.engine = engine
         self.notifier = notifier
         self.queue = queue
         self.batch_size = batch_size
+        self.publisher = publisher
+        self.webhooks = webhooks
         self.wake = threading.Event()
         #: Per notification id: failures so far and when the first one happened.
         self._failures: dict[int, tuple[int, float]] = {}
@@ -144,36 +154,65 @@ class Relay:
         )
         if not notifications:
             return 0
+        try:
+            if self.publisher is not None:
+                self.publisher.start_batch(start)
+            jobs = self._jobs_for(notifications)
+            self.queue.enqueue_many(jobs)
+        except Exception:
+            if self.publisher is not None:
+                self.publisher.reset()  # its index may have folded events of the failed batch
+            raise
+        self._advance(start, notifications[-1].id)
+        self._failures.clear()
+        return len(notifications)
+
+    def _jobs_for(self, notifications: Sequence[Notification]) -> list[JobSpec]:
+        """Plan every event of a batch, write its rows, and return the jobs to queue."""
         facts = self.notifier.facts()
-        plans: list[tuple[Notification, Plan]] = []
+        plans: list[tuple[Notification, Plan, list[Any]]] = []
         for notification in notifications:
             try:
                 event = self.app.mapper.to_domain_event(notification)
-                plans.append((notification, plan_event(facts, event, notification.id)))
+                # Webhooks first: the subscription index must take in every subscription event,
+                # even one whose notifications fail and are set aside.
+                hooks = (
+                    self.publisher.deliveries_for(facts, event, notification.id)
+                    if self.publisher is not None
+                    else []
+                )
+                plan = plan_event(facts, event, notification.id)
+                plans.append((notification, plan, hooks))
             except Exception as error:
                 if self._give_up_on(notification, error):
                     continue
                 raise
         try:
-            notices = [notice for _, plan in plans for notice in plan.notices]
-            jobs = self.notifier.prepare(notices) + [job for _, plan in plans for job in plan.jobs]
+            return self._prepare(plans)
         except Exception as error:
             if is_infrastructure(error):
                 raise
-            jobs = self._prepare_one_by_one(plans)
-        self.queue.enqueue_many(jobs)
-        self._advance(start, notifications[-1].id)
-        self._failures.clear()
-        return len(notifications)
+            return self._prepare_one_by_one(plans)
 
-    def _prepare_one_by_one(self, plans: list[tuple[Notification, Plan]]) -> list[JobSpec]:
-        """Prepare each event's notices alone, so that the one that cannot be written is found."""
+    def _prepare(self, plans: Sequence[tuple[Notification, Plan, list[Any]]]) -> list[JobSpec]:
+        """Write the messages, deliveries and webhook deliveries of ``plans``; their jobs."""
+        notices = [notice for _, plan, _ in plans for notice in plan.notices]
+        hooks = [hook for _, _, event_hooks in plans for hook in event_hooks]
+        jobs = self.notifier.prepare(notices)
+        if self.publisher is not None:
+            jobs += self.publisher.prepare(hooks)
+        return jobs + [job for _, plan, _ in plans for job in plan.jobs]
+
+    def _prepare_one_by_one(
+        self, plans: list[tuple[Notification, Plan, list[Any]]]
+    ) -> list[JobSpec]:
+        """Prepare each event's rows alone, so that the one that cannot be written is found."""
         jobs: list[JobSpec] = []
-        for notification, plan in plans:
+        for planned in plans:
             try:
-                jobs += self.notifier.prepare(plan.notices) + plan.jobs
+                jobs += self._prepare([planned])
             except Exception as error:
-                if self._give_up_on(notification, error):
+                if self._give_up_on(planned[0], error):
                     continue
                 raise
         return jobs
@@ -226,8 +265,15 @@ class Relay:
             start=notification_id, limit=1, inclusive_of_start=True
         )
         event = self.app.mapper.to_domain_event(notification)
-        plan = plan_event(self.notifier.facts(), event, notification.id)
-        self.queue.enqueue_many(self.notifier.prepare(plan.notices) + plan.jobs)
+        facts = self.notifier.facts()
+        plan = plan_event(facts, event, notification.id)
+        hooks: list[Any] = []
+        if self.publisher is not None and not isinstance(event, WebhookSubscription.Event):
+            # Subscriptions are judged as they stand now, from an index of its own (the relay's
+            # may be in use by its thread): near enough for an event an admin sends late.
+            index = self.publisher.index_at(self.position())
+            hooks = self.publisher.deliveries_for(facts, event, notification.id, index)
+        self.queue.enqueue_many(self._prepare([(notification, plan, hooks)]))
         with self.engine.begin() as conn:
             conn.execute(
                 delete(relay_skipped).where(relay_skipped.c.notification_id == notification_id)
@@ -276,6 +322,8 @@ class Relay:
             if now - last_sweep >= SWEEP_INTERVAL:
                 last_sweep = now
                 self._sweep("deliveries", self.notifier.requeue_due)
+                if self.webhooks is not None:
+                    self._sweep("webhook deliveries", self.webhooks.requeue_due)
             if now - last_sla_sweep >= SLA_SWEEP_INTERVAL:
                 last_sla_sweep = now
                 self._sweep("SLA checks", self.notifier.sweep_sla)

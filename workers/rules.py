@@ -8,7 +8,8 @@ The rules (issue 6):
 - the management of the PPR on a new case, an assignment or reassignment, a disputed fix, a
   committee decision, and an SLA target 80 % used (``sla.warning``) and missed (``sla.breached``);
 - management and the committee on the morning a decision is due, unless it is done, verified or
-  rejected (``decision.due``).
+  rejected (``decision.due``);
+- the owner of a webhook subscription that the service switched off (``webhook.disabled``).
 
 A breach recorded more than two days after its due time (a backfilled record) is not announced.
 Nobody is told about their own action, and each person gets one message per event: where two rules
@@ -32,6 +33,7 @@ from domain.clock import MALAYSIA
 from domain.decision import Decision
 from domain.ppr import Ppr
 from domain.sla import WARNING_SHARE, SlaClock, SlaTarget
+from domain.webhook import WebhookSubscription
 from projections.events import jsonable
 from service.tables import api_tokens
 from workers.kinds import Kind
@@ -77,8 +79,10 @@ class Facts:
         self.engine = engine
         self.public_url = public_url
         self._pprs: dict[str, Ppr] = {}
-        self._cases: dict[UUID, Case] = {}
+        self._aggregates: dict[UUID, tuple[Any, str | None]] = {}
         self._staff: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        self._scopes: dict[str, tuple[str, ...]] = {}
+        self._private: dict[str, bool] = {}
 
     def ppr(self, code: str) -> Ppr:
         """The PPR (cached for the life of these facts: one relay batch)."""
@@ -87,27 +91,33 @@ class Facts:
         return self._pprs[code]
 
     def case_after(self, event: DomainEventProtocol[Any]) -> tuple[Case, str | None]:
-        """The case right after ``event``, and its status before it.
-
-        A batch meets a case's events in order, so the case is evolved event by event from the
-        last one seen (or built from its ``Reported`` event); only a case whose earlier events
-        lie before this batch is read from the store.
-        """
-        case_id, version = event.originator_id, event.originator_version
-        known = self._cases.get(case_id)
-        if version == 1:
-            case = event.mutate(None)  # type: ignore[attr-defined]
-            previous = None
-        elif known is not None and known.version == version - 1:
-            previous = known.status
-            case = event.mutate(known)  # type: ignore[attr-defined]
-        else:
-            known = self.app.get_case(case_id, version=version - 1)
-            previous = known.status
-            case = event.mutate(known)  # type: ignore[attr-defined]
+        """The case right after ``event``, and its status before it."""
+        case, previous = self.aggregate_after(event)
         assert isinstance(case, Case)
-        self._cases[case_id] = case
         return case, previous
+
+    def aggregate_after(self, event: DomainEventProtocol[Any]) -> tuple[Any, str | None]:
+        """The aggregate right after ``event``, and its status before it (None if it has none).
+
+        A batch meets an aggregate's events in order, so the aggregate is evolved event by event
+        from the last one seen (or built from its first event); only one whose earlier events
+        lie before this batch is read from the store. Asking twice about one event (the
+        notifications and the webhooks both do) evolves it once.
+        """
+        aggregate_id, version = event.originator_id, event.originator_version
+        known = self._aggregates.get(aggregate_id)
+        if known is not None and known[0].version == version:
+            return known
+        if version == 1:
+            base = None
+        elif known is not None and known[0].version == version - 1:
+            base = known[0]
+        else:
+            base = self.app.repository.get(aggregate_id, version=version - 1)
+        previous = getattr(base, "status", None)
+        aggregate = event.mutate(base)  # type: ignore[attr-defined]
+        self._aggregates[aggregate_id] = (aggregate, previous)
+        return aggregate, previous
 
     def staff(self, ppr_code: str, roles: tuple[str, ...]) -> list[str]:
         """Principal ids of the people in these roles who act in the PPR (cached per batch)."""
@@ -144,6 +154,35 @@ class Facts:
                 for row in tokens[principal_id]
             )
         ]
+
+    def is_private_case(self, case_id: str) -> bool:
+        """Whether the case is private (a missing case counts as private: say nothing of it)."""
+        from domain.errors import NotFound
+
+        if case_id not in self._private:
+            known = self._aggregates.get(UUID(case_id))
+            if known is not None and isinstance(known[0], Case):
+                self._private[case_id] = bool(known[0].private)
+            else:
+                try:
+                    self._private[case_id] = bool(self.app.get_case(UUID(case_id)).private)
+                except NotFound:
+                    self._private[case_id] = True
+        return self._private[case_id]
+
+    def token_scope(self, principal_id: str) -> tuple[str, ...]:
+        """The PPRs (or ``*``) a principal's live tokens cover now; empty when all are revoked."""
+        if principal_id not in self._scopes:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(api_tokens.c.ppr_codes).where(
+                        api_tokens.c.principal_id == principal_id,
+                        api_tokens.c.revoked_at.is_(None),
+                    )
+                ).scalars()
+                codes = [code for row in rows for code in (row or [])]
+            self._scopes[principal_id] = tuple(dict.fromkeys(codes))
+        return self._scopes[principal_id]
 
     def decision_context(
         self, decision_id: object, ppr_code: str, text: str, due_date: date, meeting_id: object
@@ -190,6 +229,8 @@ def plan_event(facts: Facts, event: DomainEventProtocol[Any], notification_id: i
         return _plan_case_event(facts, event)
     if isinstance(event, Decision.Made):  # type: ignore[attr-defined]
         return _plan_decision(facts, event)
+    if isinstance(event, WebhookSubscription.Disabled):  # type: ignore[attr-defined]
+        return _plan_webhook_disabled(facts, event)
     if isinstance(event, Ppr.SlaTargetsChanged):  # type: ignore[attr-defined]
         fields = vars(event)
         code: str = facts.app.repository.get(event.originator_id).code
@@ -205,6 +246,30 @@ def plan_event(facts: Facts, event: DomainEventProtocol[Any], notification_id: i
             ]
         )
     return Plan()
+
+
+def _plan_webhook_disabled(facts: Facts, event: DomainEventProtocol[Any]) -> Plan:
+    """The owner of a subscription the service switched off hears why (a person's own
+    switching off needs no message)."""
+    fields = vars(event)
+    if fields["actor_role"] != "system":
+        return Plan()
+    subscription, _ = facts.aggregate_after(event)
+    context = {
+        "url": subscription.url,
+        "description": subscription.description,
+        "disabled_reason": fields["reason"],
+        "detail": fields["detail"],
+        "link": f"{facts.public_url}/api/v1/webhooks/subscriptions/{event.originator_id}",
+    }
+    notice = Notice(
+        Kind.WEBHOOK_DISABLED,
+        event_source_key(event),
+        (subscription.owner_id,),
+        context,
+        link=context["link"],
+    )
+    return Plan(notices=[notice])
 
 
 def _residents(case: Case) -> list[str]:

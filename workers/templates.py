@@ -121,6 +121,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "block": "Blok",
         "view_case": "Lihat kes",
         "view_decision": "Lihat keputusan",
+        "webhook_disabled": "Langganan webhook dihentikan",
+        "view_subscription": "Lihat langganan",
         "view_all": "Lihat semua pemberitahuan",
         "preferences": 'Untuk mengubah pemberitahuan, buka "Tetapan pemberitahuan" dalam aplikasi '
         "(atau PATCH /api/v1/people/me).",
@@ -134,6 +136,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "block": "Block",
         "view_case": "View the case",
         "view_decision": "View the decision",
+        "webhook_disabled": "Webhook subscription switched off",
+        "view_subscription": "View the subscription",
         "view_all": "See all notifications",
         "preferences": 'To change your notifications, open "Notification settings" in the app '
         "(or PATCH /api/v1/people/me).",
@@ -283,6 +287,20 @@ _TEMPLATES: dict[str, dict[Kind, _Template]] = {
             ),
             link_label="view_decision",
         ),
+        Kind.WEBHOOK_DISABLED: _Template(
+            label="webhook_disabled",
+            suffix=(),
+            paragraphs=(
+                ("Penghantaran webhook ke {url} telah dihentikan: {why}.",),
+                ("Keterangan: {description}",),
+                ("Butiran: {detail}",),
+                (
+                    "Selepas penerima dibaiki, hidupkan semula langganan (PATCH dengan "
+                    '"enabled": true) dan minta main semula acara yang terlepas.',
+                ),
+            ),
+            link_label="view_subscription",
+        ),
     },
     "en": {
         Kind.CASE_REPORTED: _Template(
@@ -404,6 +422,20 @@ _TEMPLATES: dict[str, dict[Kind, _Template]] = {
                 ("Please report progress or mark it done in the app.",),
             ),
             link_label="view_decision",
+        ),
+        Kind.WEBHOOK_DISABLED: _Template(
+            label="webhook_disabled",
+            suffix=(),
+            paragraphs=(
+                ("Webhook deliveries to {url} were switched off: {why}.",),
+                ("Description: {description}",),
+                ("Details: {detail}",),
+                (
+                    "Once the receiver is fixed, switch the subscription on again (PATCH with "
+                    '"enabled": true) and ask for a replay of the events it missed.',
+                ),
+            ),
+            link_label="view_subscription",
         ),
     },
 }
@@ -551,8 +583,25 @@ def _values(language: str, context: Mapping[str, Any]) -> dict[str, str]:
         "decision_text": _quoted(context.get("decision_text")),
         "due_date": format_day(context.get("due_date"), language),
         "meeting_ref": _one_line(get("meeting_ref")),
+        "url": _one_line(get("url")),
+        "description": _one_line(get("description")),
+        "detail": _one_line(get("detail")),
+        "why": DISABLED_REASONS[language].get(get("disabled_reason"), ""),
         "link": get("link"),
     }
+
+
+#: Why the service switched a webhook subscription off, in words.
+DISABLED_REASONS = {
+    "ms": {
+        "gone": "penerima menjawab 410 Gone, iaitu meminta kami berhenti",
+        "failing": "setiap cubaan penghantaran gagal terlalu lama tanpa henti",
+    },
+    "en": {
+        "gone": "the receiver answered 410 Gone, asking us to stop",
+        "failing": "every delivery attempt kept failing for too long",
+    },
+}
 
 
 def _first_usable(alternatives: Sequence[str], values: Mapping[str, str]) -> str:
@@ -598,6 +647,10 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
         subject = f"[K2K] {head}" + (f" \u2014 {values['ppr']}" if values["ppr"] else "")
         subject += f": {excerpt}" if excerpt else ""
         top = [values["where"]]
+    elif known is Kind.WEBHOOK_DISABLED:
+        which = values["description"] or values["url"]
+        subject = f"[K2K] {words['webhook_disabled']}" + (f": {which}" if which else "")
+        top = []
     else:
         head = words[template.label] + (f" {values['ref']}" if values["ref"] else "")
         title = _shorten(values["title"], SUBJECT_TITLE_MAX)

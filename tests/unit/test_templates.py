@@ -20,7 +20,9 @@ from workers.templates import (
 
 LINK = "http://127.0.0.1:8000/api/v1/cases/1a2b3c4d-5e6f-7081-92a3-b4c5d6e7f809"
 CASE_KINDS = [
-    kind for kind in Kind if kind not in (Kind.DECISION_MADE, Kind.DECISION_DUE, Kind.DIGEST)
+    kind
+    for kind in Kind
+    if kind not in (Kind.DECISION_MADE, Kind.DECISION_DUE, Kind.DIGEST, Kind.WEBHOOK_DISABLED)
 ]
 PREFERENCES = {
     "ms": '"Tetapan pemberitahuan"',
@@ -50,6 +52,10 @@ FULL: dict[str, Any] = {
     "decision_text": "Pengurusan membaiki lif Blok A dalam dua minggu.",
     "due_date": "2026-12-26",
     "meeting_ref": "9f8e7d6c",
+    "url": "https://hooks.example.org/k2k",
+    "description": "City 311 aggregator",
+    "disabled_reason": "gone",
+    "detail": "the receiver answered 410 Gone",
 }
 #: Only what every message must have: which case and where to read it.
 MINIMAL: dict[str, Any] = {"case_ref": "1a2b3c4d", "link": LINK}
@@ -354,3 +360,13 @@ def test_a_decision_due_today_says_so_in_its_subject_in_both_languages() -> None
     assert due_ms.subject != made.subject
     assert "hari ini" in due_ms.subject
     assert "due today" in due_en.subject
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_switched_off_webhook_says_where_to_and_why(language: str) -> None:
+    rendered = render(Kind.WEBHOOK_DISABLED, language, FULL)
+
+    assert "City 311 aggregator" in rendered.subject
+    assert "https://hooks.example.org/k2k" in rendered.body
+    assert "410 Gone" in rendered.body
+    assert '"enabled": true' in rendered.body
