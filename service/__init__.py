@@ -29,6 +29,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from service.runtime import Runtime
     from service.surveys.routes import blp as surveys_blp
     from service.tokens.routes import blp as tokens_blp
+    from service.webhooks.routes import blp as webhooks_blp
+    from service.webhooks.schemas import PAYLOADS
 
     config = dict(config or {})
     app = Flask(__name__)
@@ -62,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["k2k"] = runtime
 
     api = Api(app, spec_kwargs={"extra_plugins": [idempotency.IdempotencyKeyPlugin()]})
+    app.extensions["k2k-api"] = api
     register_error_handlers(app)
     auth.init_app(app)
     content.init_app(app)
@@ -78,8 +81,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         tokens_blp,
         people_blp,
         notifications_blp,
+        webhooks_blp,
     ):
         api.register_blueprint(blueprint)
+    # The payloads we send are documented beside the API (OpenAPI 3.0 has no webhooks object).
+    for name, envelope, _ in PAYLOADS.values():
+        api.spec.components.schema(name, schema=envelope)
 
     if settings.background:
         runtime.start_background()

@@ -19,8 +19,11 @@ class MissingToken(Unauthorized):
         self.data = {"headers": {"WWW-Authenticate": 'Bearer realm="k2k"'}}
 
 
-#: Endpoints anyone may call without a token: PPR configuration reads and the API documents.
-PUBLIC_ENDPOINTS = frozenset({"pprs.Pprs", "pprs.PprByCode", "health.healthz", "health.readyz"})
+#: Endpoints anyone may call without a token: PPR configuration reads, the API documents and
+#: the list of published webhook types (an integrator reads it before asking for a token).
+PUBLIC_ENDPOINTS = frozenset(
+    {"pprs.Pprs", "pprs.PprByCode", "health.healthz", "health.readyz", "webhooks.EventTypes"}
+)
 
 
 def _is_public(endpoint: str | None, method: str) -> bool:

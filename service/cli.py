@@ -1,4 +1,4 @@
-"""The ``k2k`` command line: serve, tokens, demo data, projections, timed case closure."""
+"""The ``k2k`` command line: serve, tokens, demo data, projections, relay, workers, webhooks."""
 
 from __future__ import annotations
 
@@ -233,12 +233,12 @@ def relay(interval: float) -> None:
     "--queue",
     "queues",
     multiple=True,
-    type=click.Choice(["notifications", "sla", "digests"]),
+    type=click.Choice(["notifications", "sla", "digests", "webhooks"]),
     help="Queues to work (repeat; default all)",
 )
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty")
 def worker(queues: tuple[str, ...], burst: bool) -> None:
-    """Run notification jobs from Redis (rq, with its scheduler for delayed jobs and retries)."""
+    """Run notification and webhook jobs from Redis (rq, with its scheduler for retries)."""
     from rq import SimpleWorker
 
     from workers.context import install
@@ -271,3 +271,59 @@ def autoclose() -> None:
         runtime.runner.catch_up()
         closed = close_expired_resolutions(runtime.app, runtime.engine)
     click.echo(f"closed {closed} case(s)")
+
+
+@main.group()
+def webhooks() -> None:
+    """Webhook subscriptions."""
+
+
+@webhooks.command("list")
+def list_webhooks() -> None:
+    """List the subscriptions: id, state, target and event types."""
+    from sqlalchemy import select
+
+    from projections.webhook_subscriptions import webhook_subscriptions
+
+    with _runtime() as runtime:
+        runtime.runner.catch_up()
+        with runtime.engine.connect() as conn:
+            rows = conn.execute(
+                select(webhook_subscriptions)
+                .where(webhook_subscriptions.c.deleted.is_(False))
+                .order_by(webhook_subscriptions.c.created_at)
+            ).mappings()
+            for row in rows:
+                state = "on" if row["enabled"] else f"off ({row['disabled_reason']})"
+                types = ",".join(row["event_types"])
+                click.echo(f"{row['subscription_id']}  {state:<16} {row['url']}  {types}")
+
+
+@webhooks.command("send-test")
+@click.argument("subscription_id", type=click.UUID)
+def send_test(subscription_id: Any) -> None:
+    """Send a webhook.test event to a subscription now and print what the receiver answered."""
+    from service.webhooks.queries import one_delivery
+
+    with _runtime() as runtime:
+        try:
+            subscription = runtime.app.get_webhook_subscription(subscription_id)
+        except DomainError as error:
+            raise click.ClickException(str(error)) from error
+        if not subscription.receives:
+            raise click.ClickException("the subscription is disabled: enable it first")
+        delivery_id = runtime.webhooks.send_test(subscription, wait=True)
+        delivery = one_delivery(runtime.engine, str(subscription_id), delivery_id)
+    attempt = delivery["attempt_log"][-1] if delivery["attempt_log"] else {}
+    code = attempt.get("status_code")
+    latency = attempt.get("latency_ms")
+    click.echo(
+        f"webhook.test {delivery['message_id']} to {subscription.url}: "
+        + (f"HTTP {code}" if code is not None else "no answer")
+        + (f" in {latency:.0f} ms" if latency is not None else "")
+        + (f" ({attempt['error']})" if attempt.get("error") else "")
+    )
+    if delivery["status"] != "succeeded":
+        if delivery["status"] == "pending":
+            click.echo("it will be retried on the Standard Webhooks schedule", err=True)
+        raise SystemExit(1)

@@ -29,3 +29,10 @@ def runtime() -> Runtime:
     value = current_app.extensions["k2k"]
     assert isinstance(value, Runtime)
     return value
+
+
+def api_of() -> Api:
+    """The current app's API object (for its OpenAPI converter)."""
+    value = current_app.extensions["k2k-api"]
+    assert isinstance(value, Api)
+    return value

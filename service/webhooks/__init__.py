@@ -1,0 +1,1 @@
+"""The webhooks resource: subscriptions, delivery logs, replays and the published types."""
