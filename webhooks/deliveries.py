@@ -18,11 +18,11 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -123,10 +123,10 @@ class WebhookDeliverer:
         subscription = self._subscription(row["subscription_id"])
         if subscription is None or not subscription.receives:
             state = "deleted" if subscription is None or subscription.deleted else "disabled"
-            self._finish(delivery_id, row["attempts"], "cancelled", f"the subscription is {state}")
+            self._end(delivery_id, row["attempts"], "cancelled", f"the subscription is {state}")
             return "cancelled"
         if row["attempts"] >= MAX_ATTEMPTS:
-            self._finish(delivery_id, row["attempts"], "failed", row["last_error"] or "gave up")
+            self._end(delivery_id, row["attempts"], "failed", row["last_error"] or "gave up")
             return "failed"
         attempt = row["attempts"] + 1
         with self.engine.begin() as conn:
@@ -182,8 +182,9 @@ class WebhookDeliverer:
             self._succeeded(row, attempt, response)
             return "succeeded"
         if response.status == 410:
-            self._record_attempt(row, attempt, response, "410 Gone: the receiver asked us to stop")
-            self._finish(delivery_id, attempt, "failed", "410 Gone", response.status)
+            with self.engine.begin() as conn:
+                self._record_attempt(conn, row, attempt, response, "410 Gone: asked to stop")
+                self._finish(conn, delivery_id, attempt, "failed", "410 Gone", response.status)
             self._disable(subscription, DisabledReason.GONE, "the receiver answered 410 Gone")
             return "gone"
         if 300 <= response.status < 400:
@@ -202,8 +203,9 @@ class WebhookDeliverer:
         except NotFound:
             return None
 
+    @staticmethod
     def _record_attempt(
-        self,
+        conn: Connection,
         row: Mapping[str, Any],
         attempt: int,
         response: transport.Response | None,
@@ -220,29 +222,33 @@ class WebhookDeliverer:
             )
         elif latency is not None:
             values["latency_ms"] = round(latency, 1)
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(webhook_attempts)
-                .where(webhook_attempts.c.attempt_id == f"{row['delivery_id']}-{attempt}")
-                .values(values)
-            )
+        conn.execute(
+            update(webhook_attempts)
+            .where(webhook_attempts.c.attempt_id == f"{row['delivery_id']}-{attempt}")
+            .values(values)
+        )
 
     def _succeeded(
         self, row: Mapping[str, Any], attempt: int, response: transport.Response
     ) -> None:
-        self._record_attempt(row, attempt, response, None)
-        self._finish(row["delivery_id"], attempt, "succeeded", None, response.status)
+        """Record the success, and that the receiver answers (its failing streak ends)."""
         now = clock.now()
-        self._touch_health(row["subscription_id"])
         with self.engine.begin() as conn:
+            self._record_attempt(conn, row, attempt, response, None)
+            self._finish(conn, row["delivery_id"], attempt, "succeeded", None, response.status)
+            statement = _insert(self.engine)(webhook_health).values(
+                subscription_id=row["subscription_id"], failing_since=None, last_success_at=now
+            )
             conn.execute(
-                update(webhook_health)
-                .where(webhook_health.c.subscription_id == row["subscription_id"])
-                .values(failing_since=None, last_success_at=now)
+                statement.on_conflict_do_update(
+                    index_elements=["subscription_id"],
+                    set_={"failing_since": None, "last_success_at": now},
+                )
             )
 
+    @staticmethod
     def _finish(
-        self,
+        conn: Connection,
         delivery_id: str,
         attempt: int,
         status: str,
@@ -257,18 +263,22 @@ class WebhookDeliverer:
         }
         if status_code is not None:
             values["last_status_code"] = status_code
-        with self.engine.begin() as conn:
-            # Only the attempt that holds the delivery writes its outcome: an attempt that
-            # outlived its lease, overtaken by another, records its answer but not the status.
-            conn.execute(
-                update(webhook_deliveries)
-                .where(
-                    webhook_deliveries.c.delivery_id == delivery_id,
-                    webhook_deliveries.c.attempts == attempt,
-                    webhook_deliveries.c.status.not_in(FINISHED),
-                )
-                .values(values)
+        # Only the attempt that holds the delivery writes its outcome: an attempt that outlived
+        # its lease, overtaken by another, records its answer but not the status.
+        conn.execute(
+            update(webhook_deliveries)
+            .where(
+                webhook_deliveries.c.delivery_id == delivery_id,
+                webhook_deliveries.c.attempts == attempt,
+                webhook_deliveries.c.status.not_in(FINISHED),
             )
+            .values(values)
+        )
+
+    def _end(self, delivery_id: str, attempt: int, status: str, error: str) -> None:
+        """Finish a delivery that is not attempted (cancelled, or out of attempts)."""
+        with self.engine.begin() as conn:
+            self._finish(conn, delivery_id, attempt, status, error)
 
     def _failed(
         self,
@@ -280,10 +290,36 @@ class WebhookDeliverer:
         latency: float | None = None,
     ) -> str:
         delivery_id = row["delivery_id"]
-        self._record_attempt(row, attempt, response, reason, latency)
         status_code = response.status if response is not None else None
-        if self._failing_too_long(row["subscription_id"]):
-            self._finish(delivery_id, attempt, "failed", reason, status_code)
+        now = clock.now()
+        with self.engine.begin() as conn:
+            self._record_attempt(conn, row, attempt, response, reason, latency)
+            failing_since = self._failure_streak(conn, row["subscription_id"], now)
+            too_long = now - failing_since >= self.disable_after
+            if too_long or attempt >= MAX_ATTEMPTS:
+                self._finish(conn, delivery_id, attempt, "failed", reason, status_code)
+            else:
+                delay = RETRY_SCHEDULE[attempt] * random.uniform(1 - JITTER, 1 + JITTER)
+                if retry_after is not None:
+                    delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
+                retry_at = now + timedelta(seconds=delay)
+                values: dict[str, Any] = {
+                    "status": "pending",
+                    "last_error": reason,
+                    "next_attempt_at": retry_at,
+                }
+                if status_code is not None:
+                    values["last_status_code"] = status_code
+                conn.execute(
+                    update(webhook_deliveries)
+                    .where(
+                        webhook_deliveries.c.delivery_id == delivery_id,
+                        webhook_deliveries.c.attempts == attempt,
+                        webhook_deliveries.c.status == "sending",
+                    )
+                    .values(values)
+                )
+        if too_long:
             days = self.settings.webhook_disable_after_days
             subscription = self._subscription(row["subscription_id"])
             if subscription is not None:
@@ -295,62 +331,33 @@ class WebhookDeliverer:
             return "disabled"
         if attempt >= MAX_ATTEMPTS:
             log.warning("webhook delivery %s failed for good: %s", delivery_id, reason)
-            self._finish(delivery_id, attempt, "failed", reason, status_code)
             return "failed"
-        delay = RETRY_SCHEDULE[attempt] * random.uniform(1 - JITTER, 1 + JITTER)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
-        retry_at = clock.now() + timedelta(seconds=delay)
-        values: dict[str, Any] = {
-            "status": "pending",
-            "last_error": reason,
-            "next_attempt_at": retry_at,
-        }
-        if status_code is not None:
-            values["last_status_code"] = status_code
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(webhook_deliveries)
-                .where(
-                    webhook_deliveries.c.delivery_id == delivery_id,
-                    webhook_deliveries.c.attempts == attempt,
-                    webhook_deliveries.c.status == "sending",
-                )
-                .values(values)
-            )
         try:
             self.queue.enqueue(deliver_job(delivery_id, attempt + 1, retry_at))
         except QueueUnavailable:
             log.warning("webhook delivery %s: retry not queued (the sweep will)", delivery_id)
         return "retrying"
 
-    def _touch_health(self, subscription_id: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                _insert(self.engine)(webhook_health)
-                .values(subscription_id=subscription_id)
-                .on_conflict_do_nothing(index_elements=["subscription_id"])
+    def _failure_streak(self, conn: Connection, subscription_id: str, now: datetime) -> datetime:
+        """Record a failure; since when the receiver has failed without a break."""
+        statement = _insert(self.engine)(webhook_health).values(
+            subscription_id=subscription_id, failing_since=now, last_failure_at=now
+        )
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["subscription_id"],
+                set_={
+                    "failing_since": func.coalesce(webhook_health.c.failing_since, now),
+                    "last_failure_at": now,
+                },
             )
-
-    def _failing_too_long(self, subscription_id: str) -> bool:
-        """Record a failure; whether the receiver has now failed without a break for too long."""
-        now = clock.now()
-        self._touch_health(subscription_id)
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(webhook_health)
-                .where(webhook_health.c.subscription_id == subscription_id)
-                .values(
-                    failing_since=func.coalesce(webhook_health.c.failing_since, now),
-                    last_failure_at=now,
-                )
+        )
+        since: datetime = conn.execute(
+            select(webhook_health.c.failing_since).where(
+                webhook_health.c.subscription_id == subscription_id
             )
-            since = conn.execute(
-                select(webhook_health.c.failing_since).where(
-                    webhook_health.c.subscription_id == subscription_id
-                )
-            ).scalar_one()
-        return bool(since is not None and now - since >= self.disable_after)
+        ).scalar_one()
+        return since
 
     def _disable(
         self, subscription: WebhookSubscription, reason: DisabledReason, detail: str
