@@ -31,6 +31,7 @@ import psycopg
 from bench.relay import ADMIN, POSTGRES_ADMIN, read_log, seed
 from service.runtime import Runtime
 from service.settings import Settings
+from webhooks.keys import box_for
 from webhooks.subscriptions import subscribe
 
 
@@ -116,6 +117,7 @@ def one_run(backend: str, cases: int, subscriptions: int, port: int) -> dict[str
                     event_types=["*"],
                     ppr_codes=[],
                     description=f"bench receiver {number}",
+                    box=box_for(hooked.settings.secrets_key),
                 )
             seed(hooked, cases)
             raw = read_log(hooked)

@@ -27,6 +27,8 @@ from workers.tables import create_notification_tables
 
 log = logging.getLogger(__name__)
 
+DEVELOPMENT_SECRETS_KEY = "k2k-dev-secrets-key"
+
 
 @dataclass
 class Runtime:
@@ -68,6 +70,11 @@ class Runtime:
         replays = Replayer(app, engine, publisher, queue, settings.public_url)
         relay = Relay(app, engine, notifier, queue, publisher=publisher, webhooks=webhooks)
         relay.initialise()
+        if not settings.embedded and settings.secrets_key == DEVELOPMENT_SECRETS_KEY:
+            log.warning(
+                "K2K_SECRETS_KEY is the public development key: set a secret one, or anyone "
+                "with a copy of the database can forge webhook deliveries"
+            )
         if settings.webhook_allow_loopback and not settings.embedded:
             log.warning(
                 "K2K_WEBHOOK_ALLOW_LOOPBACK is on in production mode: webhook subscriptions may "

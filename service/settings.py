@@ -44,6 +44,7 @@ class Settings:
     outbox_dir: str | None = None
     digest_hour: int = 8
     delivery_lease_seconds: float = 120.0
+    secrets_key: str = "k2k-dev-secrets-key"
     webhook_allow_loopback: bool = False
     webhook_disable_after_days: float = 5.0
     webhook_timeout_seconds: float = 15.0
@@ -86,6 +87,7 @@ class Settings:
             webhook_allow_loopback=_flag(
                 env.get("K2K_WEBHOOK_ALLOW_LOOPBACK"), default=not env.get("K2K_REDIS_URL")
             ),
+            secrets_key=env.get("K2K_SECRETS_KEY", "k2k-dev-secrets-key"),
             webhook_disable_after_days=float(env.get("K2K_WEBHOOK_DISABLE_AFTER_DAYS", "5")),
             webhook_timeout_seconds=float(env.get("K2K_WEBHOOK_TIMEOUT_SECONDS", "15")),
         )

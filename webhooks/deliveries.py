@@ -33,7 +33,7 @@ from domain.errors import DomainError, NotFound
 from domain.webhook import DisabledReason, WebhookSubscription
 from webhooks import transport
 from webhooks.catalogue import TEST_TYPE
-from webhooks.keys import signing_secrets
+from webhooks.keys import UnsealFailed, box_for, signing_secrets
 from webhooks.publisher import Delivery, body_of, deliver_job, delivery_id_for, insert_rows
 from webhooks.signing import delivery_headers, new_message_id
 from webhooks.ssrf import Resolver, UnsafeTarget
@@ -95,6 +95,7 @@ class WebhookDeliverer:
         #: An attempt longer than this is presumed dead (its worker was killed): another may
         #: take over. It is the notifications' lease, well above the 15 s request timeout.
         self.lease = timedelta(seconds=settings.delivery_lease_seconds)
+        self.box = box_for(settings.secrets_key)
 
     # -- one attempt ---------------------------------------------------------------------------
 
@@ -157,7 +158,10 @@ class WebhookDeliverer:
     ) -> str:
         delivery_id = row["delivery_id"]
         body = row["body"].encode()
-        secrets = signing_secrets(self.engine, row["subscription_id"], clock.now())
+        try:
+            secrets = signing_secrets(self.engine, row["subscription_id"], clock.now(), self.box)
+        except UnsealFailed as error:
+            return self._failed(row, attempt, None, str(error), None)
         if not secrets:
             return self._failed(row, attempt, None, "the subscription has no signing secret", None)
         # The signed time is the wall clock's, whatever clock schedules: receivers compare it

@@ -16,7 +16,13 @@ from domain import clock
 from domain.actors import Actor
 from domain.application import K2K
 from domain.base import Saved
-from webhooks.keys import ROTATION_OVERLAP, forget_secrets, retire_previous, store_secret
+from webhooks.keys import (
+    ROTATION_OVERLAP,
+    SecretBox,
+    forget_secrets,
+    retire_previous,
+    store_secret,
+)
 from webhooks.signing import generate_secret
 from webhooks.tables import webhook_deliveries, webhook_health, webhook_secrets
 
@@ -40,13 +46,14 @@ def subscribe(
     event_types: list[str],
     ppr_codes: list[str],
     description: str | None,
+    box: SecretBox,
     enabled: bool = True,
 ) -> NewSecret:
-    """Record a new subscription with a fresh secret."""
+    """Record a new subscription with a fresh secret (sealed in ``box``)."""
     subscription_id = uuid4()
     secret = generate_secret()
     with engine.begin() as conn:
-        fingerprint = store_secret(conn, str(subscription_id), secret, clock.now())
+        fingerprint = store_secret(conn, str(subscription_id), secret, clock.now(), box)
     try:
         saved = app.create_webhook_subscription(
             actor,
@@ -72,6 +79,7 @@ def rotate_secret(
     actor: Actor,
     subscription_id: UUID,
     *,
+    box: SecretBox,
     expected_version: int | None = None,
 ) -> NewSecret:
     """Sign with a new secret from now on; the previous one signs too for a day."""
@@ -79,7 +87,7 @@ def rotate_secret(
     secret = generate_secret()
     now = clock.now()
     with engine.begin() as conn:
-        fingerprint = store_secret(conn, key, secret, now)
+        fingerprint = store_secret(conn, key, secret, now, box)
     try:
         saved = app.rotate_webhook_secret(
             actor,

@@ -27,6 +27,7 @@ from service.webhooks.queries import (
 from webhooks import ssrf
 from webhooks.catalogue import EVENT_TYPES, unknown_patterns
 from webhooks.deliveries import RETRY_SCHEDULE
+from webhooks.keys import box_for
 from webhooks.subscriptions import enable, rotate_secret, subscribe, unsubscribe
 
 blp = Blueprint(
@@ -170,6 +171,7 @@ class Subscriptions(MethodView):
             event_types=event_types,
             ppr_codes=pprs,
             description=args["description"],
+            box=box_for(parts.settings.secrets_key),
             enabled=args["enabled"],
         )
         subscription_id = made.saved.id
@@ -266,6 +268,7 @@ class RotateSecret(MethodView):
             parts.engine,
             viewer.actor,
             subscription_id,
+            box=box_for(parts.settings.secrets_key),
             expected_version=expected_version(),
         )
         parts.changed()

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from domain.actors import Actor, Role
@@ -21,8 +21,10 @@ from tests.fakes.webhook_receiver import Reply, WebhookReceiver, running_receive
 from tests.integration.webhook_world import Hooked, hooked, webhook_settings
 from tests.unit.world import ADMIN, MANAGER, NEIGHBOUR, OTHER_PPR, PPR, REPORTER
 from webhooks.deliveries import MAX_ATTEMPTS, RETRY_SCHEDULE
+from webhooks.keys import SecretBox
 from webhooks.publisher import WebhookPublisher
 from webhooks.subscriptions import rotate_secret
+from webhooks.tables import webhook_secrets
 from workers.relay import Relay
 from workers.tables import queued_jobs
 
@@ -119,7 +121,9 @@ def test_after_a_rotation_both_secrets_verify_for_a_day_then_only_the_new_one(
     scenario: Hooked, receiver: WebhookReceiver
 ) -> None:
     subscription_id, old_secret = scenario.subscribe(receiver.url, ["case.reported"])
-    new = rotate_secret(scenario.app, scenario.runtime.engine, ADMIN, subscription_id)
+    new = rotate_secret(
+        scenario.app, scenario.runtime.engine, ADMIN, subscription_id, box=scenario.box
+    )
     scenario.world.report(REPORTER)
     scenario.drain()
     [during] = receiver.wait_for(1)
@@ -447,3 +451,21 @@ def test_a_replay_whose_job_was_lost_is_resumed_by_the_sweep_and_counts_each_del
     assert done["finished_at"] is not None
     assert done["deliveries"] == 2
     assert len([r for r in scenario.deliveries(subscription_id) if r.origin == "replay"]) == 2
+
+
+def test_secrets_are_sealed_at_rest_and_a_wrong_key_is_named_in_the_delivery_log(
+    scenario: Hooked, receiver: WebhookReceiver
+) -> None:
+    subscription_id, secret = scenario.subscribe(receiver.url, ["case.reported"])
+    with scenario.runtime.engine.connect() as conn:
+        [stored] = conn.execute(select(webhook_secrets.c.secret)).scalars()
+    assert secret not in stored
+    assert secret[len("whsec_") :] not in stored
+
+    scenario.runtime.webhooks.box = SecretBox("a key that did not seal it")
+    scenario.world.report(REPORTER)
+    scenario.drain()
+    [delivery] = scenario.deliveries(subscription_id)
+    [attempt] = scenario.attempts(delivery.delivery_id)
+    assert "K2K_SECRETS_KEY" in attempt.error
+    assert receiver.received == []

@@ -17,6 +17,7 @@ from service.runtime import Runtime
 from service.settings import Settings
 from tests.integration.notification_world import Notified, notified
 from tests.unit.world import ADMIN, START
+from webhooks.keys import box_for
 from webhooks.subscriptions import subscribe
 from webhooks.tables import webhook_attempts, webhook_deliveries
 
@@ -35,6 +36,7 @@ class Hooked:
         self.world = scenario.world
         self.clock = scenario.clock
         self.app = scenario.runtime.app
+        self.box = box_for(scenario.runtime.settings.secrets_key)
 
     def subscribe(
         self,
@@ -53,6 +55,7 @@ class Hooked:
             event_types=event_types or ["*"],
             ppr_codes=pprs or [],
             description=description,
+            box=self.box,
         )
         return made.saved.id, made.secret
 
