@@ -75,6 +75,13 @@ class Runtime:
                 "K2K_SECRETS_KEY is the public development key: set a secret one, or anyone "
                 "with a copy of the database can forge webhook deliveries"
             )
+        if settings.delivery_lease_seconds <= settings.webhook_timeout_seconds:
+            log.warning(
+                "K2K_DELIVERY_LEASE_SECONDS (%s) is not longer than K2K_WEBHOOK_TIMEOUT_SECONDS "
+                "(%s): a slow receiver may get one delivery twice at once",
+                settings.delivery_lease_seconds,
+                settings.webhook_timeout_seconds,
+            )
         if settings.webhook_allow_loopback and not settings.embedded:
             log.warning(
                 "K2K_WEBHOOK_ALLOW_LOOPBACK is on in production mode: webhook subscriptions may "

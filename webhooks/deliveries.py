@@ -33,7 +33,7 @@ from domain.errors import DomainError, NotFound
 from domain.webhook import DisabledReason, WebhookSubscription
 from webhooks import transport
 from webhooks.catalogue import TEST_TYPE
-from webhooks.keys import UnsealFailed, box_for, signing_secrets
+from webhooks.keys import UnsealFailed, box_for, prune_expired, signing_secrets
 from webhooks.publisher import Delivery, body_of, deliver_job, delivery_id_for, insert_rows
 from webhooks.signing import delivery_headers, new_message_id
 from webhooks.ssrf import Resolver, UnsafeTarget
@@ -448,11 +448,12 @@ class WebhookDeliverer:
 
     def requeue_due(self) -> int:
         """Queue again every delivery whose job was lost or whose worker died, and every replay
-        that stopped half way; returns how many jobs it queued."""
+        that stopped half way (and forget expired secrets); returns how many jobs it queued."""
         from webhooks.replay import replay_job
         from workers.notifier import sweep_mark
 
         now = clock.now()
+        prune_expired(self.engine, now)
         with self.engine.connect() as conn:
             stuck = conn.execute(
                 select(webhook_deliveries.c.delivery_id, webhook_deliveries.c.attempts).where(

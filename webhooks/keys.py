@@ -117,3 +117,14 @@ def forget_secrets(conn: Connection, subscription_id: str) -> None:
     conn.execute(
         delete(webhook_secrets).where(webhook_secrets.c.subscription_id == subscription_id)
     )
+
+
+def prune_expired(engine: Engine, now: datetime) -> int:
+    """Drop secrets whose day of overlap is over: an old secret kept is one more to leak."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            delete(webhook_secrets).where(
+                webhook_secrets.c.expires_at.is_not(None), webhook_secrets.c.expires_at <= now
+            )
+        )
+    return int(result.rowcount)

@@ -89,6 +89,20 @@ def _checked_pprs(viewer: Principal, codes: list[str]) -> list[str]:
     return found
 
 
+def _require_owner_reach(subscription: WebhookSubscription) -> None:
+    """An integration whose tokens are all revoked gets nothing more, even on an admin's word."""
+    from workers.rules import Facts
+
+    parts = runtime()
+    facts = Facts(parts.app, parts.engine, parts.settings.public_url)
+    if subscription.owner_role == Role.INTEGRATION.value and not facts.token_scope(
+        subscription.owner_id
+    ):
+        raise IllegalTransition(
+            "the integration that owns this subscription has no live token: nothing is sent to it"
+        )
+
+
 def _respond(subscription: WebhookSubscription, status: int = 200) -> Response:
     body = SUBSCRIPTION_SCHEMA.dump(present_subscription(subscription, runtime().engine))
     response = jsonify(body)
@@ -346,6 +360,7 @@ class Redeliver(MethodView):
             raise IllegalTransition("the subscription is disabled: enable it first")
         parts = runtime()
         one_delivery(parts.engine, str(subscription_id), delivery_id)
+        _require_owner_reach(subscription)
         again = parts.webhooks.redeliver(delivery_id)
         return one_delivery(parts.engine, str(subscription_id), again)
 
@@ -364,6 +379,7 @@ class Replays(MethodView):
         subscription = _subscription(viewer, subscription_id)
         if not subscription.receives:
             raise IllegalTransition("the subscription is disabled: enable it first")
+        _require_owner_reach(subscription)
         return runtime().replays.request(
             subscription,
             viewer.principal_id,

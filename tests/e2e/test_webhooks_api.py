@@ -338,3 +338,21 @@ def test_a_deleted_subscriptions_delivery_log_stays_readable(
     log = cast.admin.get(f"{SUBSCRIPTIONS}/{created['id']}/deliveries")
     assert log.status_code == 200
     assert [item["status"] for item in log.json["items"]] == ["succeeded"]
+
+
+def test_nothing_is_sent_again_to_an_integration_whose_tokens_were_revoked(
+    cast: Cast, receiver: WebhookReceiver
+) -> None:
+    created = cast.integration.post(
+        SUBSCRIPTIONS, json={"url": receiver.url, "event_types": ["case.reported"]}
+    ).json
+    cast.report()
+    run_everything(cast)
+    path = f"{SUBSCRIPTIONS}/{created['id']}"
+    [delivery] = cast.admin.get(f"{path}/deliveries").json["items"]
+    assert cast.admin.call("DELETE", f"/api/v1/tokens/{cast.integration.token_id}").status_code in (
+        200,
+        204,
+    )
+    assert cast.admin.post(f"{path}/deliveries/{delivery['id']}/redeliver").status_code == 409
+    assert cast.admin.post(f"{path}/replays", json={"since_position": 0}).status_code == 409

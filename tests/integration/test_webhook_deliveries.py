@@ -138,6 +138,11 @@ def test_after_a_rotation_both_secrets_verify_for_a_day_then_only_the_new_one(
     Webhook(new.secret).verify(after.body, after.headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(old_secret).verify(after.body, after.headers)
+    scenario.runtime.webhooks.requeue_due()  # the sweep forgets the expired secret
+    with scenario.runtime.engine.connect() as conn:
+        assert conn.execute(select(webhook_secrets.c.fingerprint)).scalars().all() == [
+            new.fingerprint
+        ]
 
 
 def test_a_subscription_receives_only_the_types_and_pprs_it_names(
