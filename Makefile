@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/k2k serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 4
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -146,7 +146,7 @@ def test_when_serving_the_background_threads_deliver_without_anyone_driving_them
             time.sleep(0.1)
             items = cast.management.get("/api/v1/notifications").json["items"]
         files: list[Path] = []
-        while not files and time.monotonic() < deadline:
+        while len(files) < 2 and time.monotonic() < deadline:  # the jobs write one at a time
             time.sleep(0.1)
             files = list((tmp_path / "outbox").rglob("*.eml"))
     finally:

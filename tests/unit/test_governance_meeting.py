@@ -118,7 +118,9 @@ def test_a_case_of_another_ppr_cannot_be_tabled_and_nothing_is_saved(gov: Govern
     assert gov.world.last_event(ours).__class__.__name__ == "Reported"
 
 
-@pytest.mark.parametrize("case_id", [str(uuid4()), "not-a-case-id", str(ppr_id(PPR))])
+@pytest.mark.parametrize(
+    "case_id", ["00000000-0000-4000-8000-00000000dead", "not-a-case-id", str(ppr_id(PPR))]
+)
 def test_an_unknown_case_cannot_be_tabled_and_nothing_is_saved(
     gov: Governance, case_id: str
 ) -> None:
