@@ -327,3 +327,48 @@ def send_test(subscription_id: Any) -> None:
         if delivery["status"] == "pending":
             click.echo("it will be retried on the Standard Webhooks schedule", err=True)
         raise SystemExit(1)
+
+
+@main.group()
+def audit() -> None:
+    """The signed, verifiable event log."""
+
+
+@audit.command("keygen")
+@click.option(
+    "--origin",
+    required=True,
+    help="The log's name in its checkpoints, such as k2k.example.my/log (no spaces or '+')",
+)
+@click.option(
+    "--out",
+    "path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the private key (the public key goes beside it, as .pub)",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing key file")
+def keygen(origin: str, path: Path, force: bool) -> None:
+    """Make the Ed25519 key that signs checkpoints; print the public key auditors verify with.
+
+    The private key goes to a file only the service reads (mode 0600), never to the database.
+    """
+    import os
+
+    from projections.signed_note import NoteError, NoteSigner
+
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} exists: keep it, or pass --force to replace it")
+    try:
+        signer = NoteSigner.generate(origin)
+    except NoteError as error:
+        raise click.ClickException(str(error)) from error
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as private:
+        private.write(signer.private_key + "\n")
+    os.chmod(path, 0o600)  # an existing file keeps its old mode through O_CREAT
+    public = path.with_name(path.name + ".pub")
+    public.write_text(signer.verifier.verifier_key + "\n")
+    click.echo(signer.verifier.verifier_key)
+    click.echo(f"# private key: {path} (keep it secret); public key: {public}", err=True)

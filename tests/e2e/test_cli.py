@@ -110,3 +110,26 @@ def test_rebuilding_an_unknown_projection_names_the_known_ones(cli: CliRunner) -
 
     assert result.exit_code == 1
     assert "case_list" in result.output
+
+
+def test_audit_keygen_writes_a_private_key_only_its_owner_reads_and_prints_the_public_key(
+    tmp_path: Path,
+) -> None:
+    from projections.signed_note import NoteSigner, NoteVerifier
+
+    key = tmp_path / "keys" / "audit.key"
+    result = CliRunner().invoke(
+        main, ["audit", "keygen", "--origin", "k2k.test/log", "--out", str(key)]
+    )
+    assert result.exit_code == 0, result.output
+    verifier_key = result.stdout.strip()
+    assert key.stat().st_mode & 0o777 == 0o600
+    signer = NoteSigner.from_private_key(key.read_text())
+    assert signer.verifier == NoteVerifier.from_verifier_key(verifier_key)
+    assert (tmp_path / "keys" / "audit.key.pub").read_text().strip() == verifier_key
+    again = CliRunner().invoke(
+        main, ["audit", "keygen", "--origin", "k2k.test/log", "--out", str(key)]
+    )
+    assert again.exit_code != 0
+    assert "exists" in again.output
+    assert NoteSigner.from_private_key(key.read_text()) == signer  # the key was not replaced
