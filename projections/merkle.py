@@ -80,14 +80,14 @@ def verify_inclusion(
         if sn == 0:
             return False
         if fn & 1 or fn == sn:
-            # 4b: the running hash is a right child (or the last node of its level, which rises
-            # without a sibling until it becomes a right child or reaches the left edge).
+            # 4b: p is a left sibling. When fn is the last node of its level but a left child,
+            # it has no sibling there: 4b.ii lifts it until it is a right child or fn is 0.
             r = node_hash(p, r)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
+            while fn and not fn & 1:
+                fn >>= 1
+                sn >>= 1
         else:
+            # p is a right sibling.
             r = node_hash(r, p)
         # 4c.
         fn >>= 1
@@ -108,11 +108,13 @@ def verify_consistency(
         or old_size > new_size
     ):
         return False
-    # RFC 9162 §2.1.4.1: the proof between a tree and itself is empty, and the roots are equal.
+    # The algorithm of RFC 9162 §2.1.4.2 is for 0 < old_size < new_size. A tree is consistent
+    # with itself with the empty proof (RFC 6962 §2.1.2: SUBPROOF(m, D[m], true) = {}) when the
+    # roots are the same one.
     if old_size == new_size:
         return not path and old_root == new_root
-    # The empty tree is a prefix of every tree: there is nothing to prove (RFC 6962 §2.1.2 defines
-    # proofs only for 0 < m < n; an empty proof is what ``consistency_proof`` gives for m = 0).
+    # The empty tree is a prefix of every tree, so there is nothing to prove: the empty proof,
+    # which is what ``consistency_proof`` gives for it, whatever old_root says.
     if old_size == 0:
         return not path
     # RFC 9162 §2.1.4.2, step 1: a proof between two different non-empty trees is never empty.
@@ -136,13 +138,12 @@ def verify_consistency(
         if sn == 0:
             return False
         if fn & 1 or fn == sn:
-            # 6b: c is a left sibling, in both trees.
+            # 6b: c is a left sibling, in both trees (lifted past missing siblings as in 4b.ii).
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
+            while fn and not fn & 1:
+                fn >>= 1
+                sn >>= 1
         else:
             # c is a right sibling, only in the new tree.
             sr = node_hash(sr, c)
