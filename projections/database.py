@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 #: Every read-model and bookkeeping table registers here, so ``create_all`` makes them all.
 metadata = MetaData()
+
+
+def insert_into(table: Table, bind: Engine | Connection) -> Any:
+    """An INSERT into ``table`` in ``bind``'s dialect, so that it takes ``on_conflict_do_*``
+    (PostgreSQL and SQLite spell ON CONFLICT alike; SQLAlchemy's generic insert has none)."""
+    return (pg_insert if bind.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -22,10 +22,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 from sqlalchemy import Column, Connection, Engine, Integer, String, Table, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from projections.database import UtcDateTime, metadata
+from projections.database import UtcDateTime, insert_into, metadata
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +77,7 @@ class PositionMoved(Exception):
 
 def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: Sequence[str]) -> None:
     """Insert a row, or update it where the key exists (both dialects)."""
-    dialect = conn.dialect.name
-    statement: Any = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
-    statement = statement.values(**values)
+    statement = insert_into(table, conn).values(**values)
     changes = {name: statement.excluded[name] for name in values if name not in keys}
     conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
 
@@ -118,15 +114,10 @@ class ProjectionRunner:
         """The projection's position, creating its tracking row at 0 the first time."""
         position = conn.execute(select(tracking.c.position).where(tracking.c.name == name)).scalar()
         if position is None:
-            insert_statement: Any = (
-                pg_insert(tracking)
-                if conn.dialect.name == "postgresql"
-                else sqlite_insert(tracking)
-            )
             conn.execute(
-                insert_statement.values(
-                    name=name, position=0, schema_version=self.projection(name).version
-                ).on_conflict_do_nothing(index_elements=["name"])
+                insert_into(tracking, conn)
+                .values(name=name, position=0, schema_version=self.projection(name).version)
+                .on_conflict_do_nothing(index_elements=["name"])
             )
             return 0
         return int(position)

@@ -23,14 +23,13 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain import clock
 from domain.actors import Actor
 from domain.application import K2K
 from domain.errors import DomainError, NotFound
 from domain.webhook import DisabledReason, WebhookSubscription
+from projections.database import insert_into
 from webhooks import transport
 from webhooks.catalogue import TEST_TYPE
 from webhooks.keys import UnsealFailed, box_for, prune_expired, signing_secrets
@@ -67,10 +66,6 @@ REPLAY_STALLED = timedelta(minutes=10)
 FINISHED = ("succeeded", "failed", "cancelled")
 
 Post = Callable[..., transport.Response]
-
-
-def _insert(engine: Engine) -> Any:
-    return pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
 
 
 class WebhookDeliverer:
@@ -240,7 +235,7 @@ class WebhookDeliverer:
         with self.engine.begin() as conn:
             self._record_attempt(conn, row, attempt, response, None)
             self._finish(conn, row["delivery_id"], attempt, "succeeded", None, response.status)
-            statement = _insert(self.engine)(webhook_health).values(
+            statement = insert_into(webhook_health, conn).values(
                 subscription_id=row["subscription_id"], failing_since=None, last_success_at=now
             )
             conn.execute(
@@ -344,7 +339,7 @@ class WebhookDeliverer:
 
     def _failure_streak(self, conn: Connection, subscription_id: str, now: datetime) -> datetime:
         """Record a failure; since when the receiver has failed without a break."""
-        statement = _insert(self.engine)(webhook_health).values(
+        statement = insert_into(webhook_health, conn).values(
             subscription_id=subscription_id, failing_since=now, last_failure_at=now
         )
         conn.execute(

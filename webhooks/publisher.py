@@ -26,6 +26,7 @@ from domain import clock
 from domain.actors import Role
 from domain.application import K2K
 from domain.webhook import WebhookSubscription
+from projections.database import insert_into
 from webhooks.catalogue import Published, publish, published_type
 from webhooks.signing import new_message_id
 from webhooks.tables import webhook_deliveries
@@ -245,8 +246,6 @@ def insert_rows(engine: Engine, planned: Sequence[Delivery]) -> int:
     """Insert delivery rows, ignoring those that exist (a batch relayed twice); how many new."""
     if not planned:
         return 0
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     now = clock.now()
     rows = [
@@ -265,10 +264,9 @@ def insert_rows(engine: Engine, planned: Sequence[Delivery]) -> int:
         }
         for delivery in planned
     ]
-    insert: Any = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
     with engine.begin() as conn:
         inserted = conn.execute(
-            insert(webhook_deliveries)
+            insert_into(webhook_deliveries, conn)
             .on_conflict_do_nothing(index_elements=["delivery_id"])
             .returning(webhook_deliveries.c.delivery_id),
             rows,

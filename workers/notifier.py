@@ -20,15 +20,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine, and_, func, or_, select, update
 
 from domain import clock
 from domain.application import K2K
 from domain.clock import MALAYSIA
 from domain.errors import NotFound
 from domain.sla import SlaClock, SlaTarget
+from projections.database import insert_into
 from projections.engine import tracking
 from workers.channels import DeliveryFailed, Sender
 from workers.kinds import Channel, Kind, OutgoingMessage
@@ -106,10 +105,6 @@ def deliver_job(
     )
 
 
-def _insert(conn: Connection) -> Any:
-    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-
-
 class Notifier:
     """The notifications side of the service: prepare, deliver, digest, sweep, SLA checks."""
 
@@ -157,17 +152,20 @@ class Notifier:
                     message, its_deliveries = self._rows(notice, recipient_id, person, now)
                     message_rows.append(message)
                     delivery_rows.extend(its_deliveries)
-            insert = _insert(conn)
             # One statement for many rows: compiled once, sent in batches (SQLAlchemy's
             # insertmanyvalues), instead of one compiled INSERT per message.
             if message_rows:
                 conn.execute(
-                    insert(messages).on_conflict_do_nothing(index_elements=["message_id"]),
+                    insert_into(messages, conn).on_conflict_do_nothing(
+                        index_elements=["message_id"]
+                    ),
                     message_rows,
                 )
             if delivery_rows:
                 conn.execute(
-                    insert(deliveries).on_conflict_do_nothing(index_elements=["delivery_id"]),
+                    insert_into(deliveries, conn).on_conflict_do_nothing(
+                        index_elements=["delivery_id"]
+                    ),
                     delivery_rows,
                 )
             rows = conn.execute(
@@ -500,9 +498,8 @@ class Notifier:
                     for row in held
                 ]
                 rendered = render_digest(language, day_iso, items)
-                insert = _insert(conn)
                 conn.execute(
-                    insert(messages)
+                    insert_into(messages, conn)
                     .values(
                         message_id=message_id,
                         source_key=source_key,
@@ -517,7 +514,7 @@ class Notifier:
                     .on_conflict_do_nothing(index_elements=["message_id"])
                 )
                 conn.execute(
-                    insert(deliveries)
+                    insert_into(deliveries, conn)
                     .values(
                         delivery_id=digest_delivery,
                         message_id=message_id,

@@ -19,12 +19,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, RowMapping, String, cast, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.actors import Role
 from domain.errors import ConcurrentChange, InvalidValue, NotFound
+from projections.database import insert_into
 from workers.kinds import INSTANT_CHANNELS, LANGUAGES, Kind
 from workers.tables import people
 
@@ -265,10 +264,9 @@ def ensure_person(
     role = str(_validated("role", role, role))
     name = str(_validated("name", name, role))
     with _transaction(bind) as conn:
-        dialect = conn.dialect.name
-        statement: Any = pg_insert(people) if dialect == "postgresql" else sqlite_insert(people)
         conn.execute(
-            statement.values(
+            insert_into(people, conn)
+            .values(
                 principal_id=principal_id,
                 name=name,
                 role=role,
@@ -278,7 +276,8 @@ def ensure_person(
                 channels=list(DEFAULT_CHANNELS),
                 muted_kinds=[],
                 updated_at=datetime.now(tz=UTC),
-            ).on_conflict_do_nothing(index_elements=[people.c.principal_id])
+            )
+            .on_conflict_do_nothing(index_elements=[people.c.principal_id])
         )
 
         def add_pprs(person: Person) -> dict[str, Any]:

@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, and_, delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain import clock
+from projections.database import insert_into
 from workers.tables import queued_jobs
 
 log = logging.getLogger(__name__)
@@ -170,11 +169,7 @@ class DatabaseJobQueue:
             }
             for job in jobs
         ]
-        statement: Any = (
-            pg_insert(queued_jobs)
-            if self.engine.dialect.name == "postgresql"
-            else sqlite_insert(queued_jobs)
-        )
+        statement = insert_into(queued_jobs, self.engine)
         with self.engine.begin() as conn:
             inserted = conn.execute(
                 statement.on_conflict_do_nothing(index_elements=["job_id"]).returning(

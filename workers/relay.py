@@ -18,11 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import Engine, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain.application import K2K
 from domain.webhook import WebhookSubscription
+from projections.database import insert_into
 from projections.engine import tracking
 from workers.notifier import Notifier
 from workers.queue import JobQueue, JobSpec, QueueUnavailable
@@ -101,9 +100,8 @@ class Relay:
                 log.warning(
                     "relay: first start on a store with %s events; starting at its head", head
                 )
-            insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
             conn.execute(
-                insert(tracking)
+                insert_into(tracking, conn)
                 .values(name=RELAY_NAME, position=head, schema_version=1)
                 .on_conflict_do_nothing(index_elements=["name"])
             )
@@ -234,10 +232,9 @@ class Relay:
         log.error(
             "relay: event %s failed %s times; set aside: %r", notification.id, failures, error
         )
-        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         with self.engine.begin() as conn:
             conn.execute(
-                insert(relay_skipped)
+                insert_into(relay_skipped, conn)
                 .values(
                     notification_id=notification.id,
                     originator_id=str(notification.originator_id),

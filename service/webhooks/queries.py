@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Column, Engine, Table, and_, or_, select
 
 from domain import clock
 from domain.errors import NotFound
@@ -65,26 +65,61 @@ def secrets_and_health(
     return secrets, health
 
 
-def present_subscription(subscription: WebhookSubscription, engine: Engine) -> dict[str, Any]:
-    """A subscription as the API shows it (from the aggregate: always current)."""
-    key = str(subscription.id)
-    secrets, health = secrets_and_health(engine, [key])
+def _view(
+    fields: dict[str, Any], secrets: dict[str, Any], health: dict[str, Any]
+) -> dict[str, Any]:
+    """A subscription as the API shows it, from its fields (the aggregate's or its row's)."""
+    key = fields["subscription_id"]
     return {
         "id": key,
-        "url": subscription.url,
-        "event_types": list(subscription.event_types),
-        "pprs": list(subscription.ppr_codes),
-        "description": subscription.description,
-        "enabled": subscription.enabled,
-        "deleted": subscription.deleted,
-        "disabled_reason": subscription.disabled_reason,
-        "disabled_detail": subscription.disabled_detail,
-        "owner": {"id": subscription.owner_id, "role": subscription.owner_role},
+        **{name: fields[name] for name in ("url", "event_types", "description", "enabled")},
+        "pprs": list(fields["ppr_codes"]),
+        **{name: fields[name] for name in ("deleted", "disabled_reason", "disabled_detail")},
+        "owner": {"id": fields["owner_id"], "role": fields["owner_role"]},
         "secrets": secrets.get(key, []),
         "health": health.get(key, {}),
-        "created_at": subscription.created_at,
-        "version": subscription.version,
+        "created_at": fields["created_at"],
+        "version": fields["version"],
     }
+
+
+def present_subscription(subscription: WebhookSubscription, engine: Engine) -> dict[str, Any]:
+    """A subscription as the API shows it (from the aggregate: always current)."""
+    fields = {**vars(subscription), "subscription_id": str(subscription.id)}
+    fields["version"] = subscription.version
+    secrets, health = secrets_and_health(engine, [fields["subscription_id"]])
+    return _view(fields, secrets, health)
+
+
+def _newest_first(
+    engine: Engine, table: Table, key: Column[Any], conditions: list[Any], args: dict[str, Any]
+) -> tuple[list[Any], str | None]:
+    """One page of ``table``'s rows, newest first by (created_at, key), and the next cursor."""
+    created_at = table.c.created_at
+    if args.get("cursor"):
+        when, last_key = _decode(args["cursor"], table.name)
+        conditions = [
+            *conditions,
+            or_(created_at < when, and_(created_at == when, key < last_key)),
+        ]
+    limit = int(args["limit"])
+    with engine.connect() as conn:
+        rows = (
+            conn.execute(
+                select(table)
+                .where(*conditions)
+                .order_by(created_at.desc(), key.desc())
+                .limit(limit + 1)
+            )
+            .mappings()
+            .all()
+        )
+    if len(rows) <= limit:
+        return list(rows), None
+    last = rows[limit - 1]
+    return list(rows[:limit]), encode_cursor(
+        table.name, last["created_at"].isoformat(), last[key.name]
+    )
 
 
 def subscription_page(
@@ -99,51 +134,11 @@ def subscription_page(
         conditions.append(s.deleted.is_(False))
     if "enabled" in args:
         conditions.append(s.enabled.is_(bool(args["enabled"])))
-    if args.get("cursor"):
-        when, key = _decode(args["cursor"], "subscriptions")
-        conditions.append(
-            or_(s.created_at < when, and_(s.created_at == when, s.subscription_id < key))
-        )
-    limit = int(args["limit"])
-    with engine.connect() as conn:
-        rows = (
-            conn.execute(
-                select(webhook_subscriptions)
-                .where(*conditions)
-                .order_by(s.created_at.desc(), s.subscription_id.desc())
-                .limit(limit + 1)
-            )
-            .mappings()
-            .all()
-        )
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(
-            "subscriptions", last["created_at"].isoformat(), last["subscription_id"]
-        )
+    rows, next_cursor = _newest_first(
+        engine, webhook_subscriptions, s.subscription_id, conditions, args
+    )
     secrets, health = secrets_and_health(engine, [row["subscription_id"] for row in rows])
-    items = [
-        {
-            "id": row["subscription_id"],
-            "url": row["url"],
-            "event_types": row["event_types"],
-            "pprs": row["ppr_codes"],
-            "description": row["description"],
-            "enabled": row["enabled"],
-            "deleted": row["deleted"],
-            "disabled_reason": row["disabled_reason"],
-            "disabled_detail": row["disabled_detail"],
-            "owner": {"id": row["owner_id"], "role": row["owner_role"]},
-            "secrets": secrets.get(row["subscription_id"], []),
-            "health": health.get(row["subscription_id"], {}),
-            "created_at": row["created_at"],
-            "version": row["version"],
-        }
-        for row in rows
-    ]
-    return items, next_cursor
+    return [_view(dict(row), secrets, health) for row in rows], next_cursor
 
 
 def _with_attempts(engine: Engine, rows: list[Any]) -> list[dict[str, Any]]:
@@ -181,28 +176,7 @@ def delivery_page(
         conditions.append(d.status == args["status"])
     if args.get("event_type"):
         conditions.append(d.event_type == args["event_type"])
-    if args.get("cursor"):
-        when, key = _decode(args["cursor"], "deliveries")
-        conditions.append(or_(d.created_at < when, and_(d.created_at == when, d.delivery_id < key)))
-    limit = int(args["limit"])
-    with engine.connect() as conn:
-        rows = (
-            conn.execute(
-                select(webhook_deliveries)
-                .where(*conditions)
-                .order_by(d.created_at.desc(), d.delivery_id.desc())
-                .limit(limit + 1)
-            )
-            .mappings()
-            .all()
-        )
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(
-            "deliveries", last["created_at"].isoformat(), last["delivery_id"]
-        )
+    rows, next_cursor = _newest_first(engine, webhook_deliveries, d.delivery_id, conditions, args)
     return _with_attempts(engine, list(rows)), next_cursor
 
 
