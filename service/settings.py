@@ -48,6 +48,11 @@ class Settings:
     webhook_allow_loopback: bool = False
     webhook_disable_after_days: float = 5.0
     webhook_timeout_seconds: float = 15.0
+    audit_key: str | None = None
+    audit_key_file: str | None = None
+    audit_origin: str | None = None
+    audit_checkpoint_events: int = 1000
+    audit_checkpoint_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -90,6 +95,14 @@ class Settings:
             secrets_key=env.get("K2K_SECRETS_KEY", "k2k-dev-secrets-key"),
             webhook_disable_after_days=float(env.get("K2K_WEBHOOK_DISABLE_AFTER_DAYS", "5")),
             webhook_timeout_seconds=float(env.get("K2K_WEBHOOK_TIMEOUT_SECONDS", "15")),
+            # The checkpoint signing key: its text, or a file holding it (never the database).
+            # Embedded mode makes one beside the data on first start, so a demo signs too.
+            audit_key=env.get("K2K_AUDIT_KEY") or None,
+            audit_key_file=env.get("K2K_AUDIT_KEY_FILE")
+            or (None if env.get("K2K_REDIS_URL") else str(Path(data_dir) / "audit.key")),
+            audit_origin=env.get("K2K_AUDIT_ORIGIN") or None,
+            audit_checkpoint_events=int(env.get("K2K_AUDIT_CHECKPOINT_EVENTS", "1000")),
+            audit_checkpoint_seconds=float(env.get("K2K_AUDIT_CHECKPOINT_SECONDS", "60")),
         )
 
     @property
@@ -111,7 +124,15 @@ class Settings:
         return url
 
     def event_store_env(self) -> dict[str, str]:
-        """The eventsourcing library's environment for the same storage."""
+        """The eventsourcing library's environment for the same storage, sealing every record."""
+        # Imported here: settings are read before anything heavy (the library) is loaded.
+        from service.seal import SEAL_KEY_ENV, seal_key
+
+        sealing = {
+            "MAPPER_TOPIC": "service.seal:SealingMapper",
+            "CIPHER_TOPIC": "service.seal:EventSeal",
+            SEAL_KEY_ENV: seal_key(self.secrets_key).hex(),
+        }
         if self.is_sqlite:
             path = Path(self.database_url.split("sqlite:///", 1)[1])
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +142,7 @@ class Settings:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(events),
                 "SQLITE_LOCK_TIMEOUT": "10",
+                **sealing,
             }
         parts = urlsplit(self.database_url)
         env = {
@@ -132,6 +154,7 @@ class Settings:
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+            **sealing,
         }
         return env
 
