@@ -14,6 +14,7 @@ from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain.actors import Actor
+from domain.audit import AuditCommands
 from domain.base import Saved
 from domain.case import Case, Channel, Location, Party
 from domain.clock import now as clock_now
@@ -47,12 +48,12 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class K2K(SurveyCommands, WebhookCommands):
+class K2K(SurveyCommands, WebhookCommands, AuditCommands):
     """K2K Co-Manage: PPRs and cases here; committees and surveys in its bases.
 
     ``GovernanceCommands`` (committees, meetings, decisions), ``SurveyCommands`` (surveys and
-    responses) and ``WebhookCommands`` (webhook subscriptions) hold the other commands, one
-    subject per file.
+    responses), ``WebhookCommands`` (webhook subscriptions) and ``AuditCommands`` (signed
+    checkpoints) hold the other commands, one subject per file.
     """
 
     name = "k2k"

@@ -52,6 +52,12 @@ class Projection(ABC):
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
         """Apply one event inside the batch's transaction."""
 
+    def apply_stored(
+        self, conn: Connection, notification: Notification, event: DomainEventProtocol[Any]
+    ) -> None:
+        """Apply one stored record; projections that read the record's own bytes override this."""
+        self.apply(conn, event, notification.id)
+
     def start_batch(self) -> None:  # noqa: B027 - optional hook
         """Called before each batch; projections may reset per-batch caches."""
 
@@ -171,7 +177,7 @@ class ProjectionRunner:
                     projection.start_batch()
                     for notification in notifications:
                         event = self.app.mapper.to_domain_event(notification)
-                        projection.apply(conn, event, notification.id)
+                        projection.apply_stored(conn, notification, event)
             except PositionMoved:
                 log.debug("projection %s: batch after %s applied by another runner", name, start)
                 continue

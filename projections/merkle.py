@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 
 HASH_SIZE = 32
@@ -154,7 +155,80 @@ def verify_consistency(
     return sn == 0 and fr == old_root and sr == new_root
 
 
-class MerkleTree:
+class PerfectSubtrees(ABC):
+    """A tree whose perfect subtrees' hashes are stored somewhere: roots and proofs in O(log n).
+
+    Subclasses say how many leaves there are and where the hash of a perfect subtree is kept
+    (``MerkleTree`` in memory, the audit projection in its database table).
+    """
+
+    @property
+    @abstractmethod
+    def size(self) -> int:
+        """The number of leaves in the tree."""
+
+    @abstractmethod
+    def perfect(self, level: int, position: int) -> bytes:
+        """MTH(D[position * 2**level : (position + 1) * 2**level]); level 0 is the leaf hashes."""
+
+    def root(self, size: int | None = None) -> bytes:
+        """The root of the tree of the first ``size`` leaves (all of them by default)."""
+        available = self.size
+        size = available if size is None else size
+        _check_int(size, "size")
+        if not 0 <= size <= available:
+            raise ValueError(f"a root needs 0 <= size <= {available} leaves; got size {size}")
+        return self._subtree_hash(0, size)
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """The audit path of leaf ``index`` in the tree of the first ``size`` leaves (default all)."""
+        available = self.size
+        size = available if size is None else size
+        _check_inclusion_args(index, size, available)
+        return _path(index, 0, size, self._subtree_hash)
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        """The consistency proof from the first ``old_size`` leaves to the first ``new_size``."""
+        available = self.size
+        new_size = available if new_size is None else new_size
+        _check_consistency_args(old_size, new_size, available)
+        return _consistency(old_size, new_size, self._subtree_hash)
+
+    def _subtree_hash(self, start: int, end: int) -> bytes:
+        """MTH(D[start:end]) for a range the RFC 6962 split produces, from the stored subtrees."""
+        n = end - start
+        if n == 0:
+            return EMPTY_ROOT
+        if n & (n - 1) == 0:
+            # Every range the split yields starts at a multiple of its size rounded up to a power
+            # of two (RFC 6962 §2.1: the left part is the largest power of two < n), so one of
+            # n = 2**h leaves is a stored perfect subtree.
+            level = n.bit_length() - 1
+            assert start % n == 0, f"[{start}, {end}) is not a perfect subtree"
+            return self.perfect(level, start >> level)
+        k = _split_point(n)
+        return node_hash(self._subtree_hash(start, start + k), self._subtree_hash(start + k, end))
+
+
+def completed_subtrees(
+    index: int, leaf: bytes, left_siblings: Callable[[int], bytes]
+) -> list[tuple[int, int, bytes]]:
+    """The perfect subtrees that appending leaf ``index`` completes, as (level, position, hash).
+
+    Level 0 is the leaf itself. The new leaf completes one subtree for each trailing one bit of
+    its index; ``left_siblings(level)`` gives the hash of the subtree to the left at that level.
+    """
+    completed = [(0, index, leaf)]
+    position, current, level = index, leaf, 0
+    while position % 2 == 1:
+        current = node_hash(left_siblings(level), current)
+        level += 1
+        position //= 2
+        completed.append((level, position, current))
+    return completed
+
+
+class MerkleTree(PerfectSubtrees):
     """An append-only in-memory Merkle tree that caches its perfect subtrees' hashes."""
 
     def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
@@ -171,6 +245,10 @@ class MerkleTree:
         """The number of leaves in the tree."""
         return len(self._levels[0])
 
+    def perfect(self, level: int, position: int) -> bytes:
+        """The cached hash of one perfect subtree."""
+        return self._levels[level][position]
+
     def append(self, leaf_hash: bytes) -> int:
         """Add a leaf hash at the end and return its index."""
         if not isinstance(leaf_hash, bytes):
@@ -178,52 +256,13 @@ class MerkleTree:
         if len(leaf_hash) != HASH_SIZE:
             raise ValueError(f"a leaf hash is {HASH_SIZE} bytes, not {len(leaf_hash)}")
         index = self.size
-        self._levels[0].append(leaf_hash)
-        # The new leaf completes one perfect subtree for each trailing one bit of its index: pair
-        # up the last two nodes of each level that now has an even length.
-        level = 0
-        while len(self._levels[level]) % 2 == 0:
-            row = self._levels[level]
-            if level + 1 == len(self._levels):
+        for level, _position, digest in completed_subtrees(
+            index, leaf_hash, lambda level: self._levels[level][-1]
+        ):
+            if level == len(self._levels):
                 self._levels.append([])
-            self._levels[level + 1].append(node_hash(row[-2], row[-1]))
-            level += 1
+            self._levels[level].append(digest)
         return index
-
-    def root(self, size: int | None = None) -> bytes:
-        """The root of the tree of the first ``size`` leaves (all of them by default)."""
-        size = self.size if size is None else size
-        _check_int(size, "size")
-        if not 0 <= size <= self.size:
-            raise ValueError(f"a root needs 0 <= size <= {self.size} leaves; got size {size}")
-        return self._subtree_hash(0, size)
-
-    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
-        """The audit path of leaf ``index`` in the tree of the first ``size`` leaves (default all)."""
-        size = self.size if size is None else size
-        _check_inclusion_args(index, size, self.size)
-        return _path(index, 0, size, self._subtree_hash)
-
-    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
-        """The consistency proof from the first ``old_size`` leaves to the first ``new_size``."""
-        new_size = self.size if new_size is None else new_size
-        _check_consistency_args(old_size, new_size, self.size)
-        return _consistency(old_size, new_size, self._subtree_hash)
-
-    def _subtree_hash(self, start: int, end: int) -> bytes:
-        """MTH(D[start:end]) for a range the RFC 6962 split produces, from the cached subtrees."""
-        n = end - start
-        if n == 0:
-            return EMPTY_ROOT
-        if n & (n - 1) == 0:
-            # Every range the split yields starts at a multiple of its size rounded up to a power
-            # of two (RFC 6962 §2.1: the left part is the largest power of two < n), so one of
-            # n = 2**h leaves is a cached perfect subtree.
-            level = n.bit_length() - 1
-            assert start % n == 0, f"[{start}, {end}) is not a perfect subtree"
-            return self._levels[level][start >> level]
-        k = _split_point(n)
-        return node_hash(self._subtree_hash(start, start + k), self._subtree_hash(start + k, end))
 
 
 def _split_point(n: int) -> int:

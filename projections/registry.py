@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.audit import AuditLogProjection
 from projections.case_list import CaseListProjection
 from projections.case_metrics import CaseMetricsProjection
 from projections.case_timeline import CaseTimelineProjection
@@ -22,4 +23,5 @@ def all_projections() -> list[Projection]:
         GovernanceProjection(),
         PerceptionProjection(),
         WebhookSubscriptionsProjection(),
+        AuditLogProjection(),
     ]

@@ -15,6 +15,7 @@ from service.settings import Settings
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` may carry ``K2K_*`` settings (overriding the environment)."""
     from service import auth, content, idempotency
+    from service.audit.routes import blp as audit_blp
     from service.cases.routes import blp as cases_blp
     from service.committees.routes import blp as committees_blp
     from service.decisions.routes import blp as decisions_blp
@@ -82,6 +83,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         people_blp,
         notifications_blp,
         webhooks_blp,
+        audit_blp,
     ):
         api.register_blueprint(blueprint)
     # The payloads we send are documented beside the API (OpenAPI 3.0 has no webhooks object).

@@ -22,7 +22,20 @@ class MissingToken(Unauthorized):
 #: Endpoints anyone may call without a token: PPR configuration reads, the API documents and
 #: the list of published webhook types (an integrator reads it before asking for a token).
 PUBLIC_ENDPOINTS = frozenset(
-    {"pprs.Pprs", "pprs.PprByCode", "health.healthz", "health.readyz", "webhooks.EventTypes"}
+    {
+        "pprs.Pprs",
+        "pprs.PprByCode",
+        "health.healthz",
+        "health.readyz",
+        "webhooks.EventTypes",
+        # The audit log is for auditors, witnesses and the public alike: it holds no personal data.
+        "audit.PublicKey",
+        "audit.LatestCheckpoint",
+        "audit.Checkpoints",
+        "audit.InclusionProof",
+        "audit.ConsistencyProof",
+        "audit.Entries",
+    }
 )
 
 

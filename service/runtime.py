@@ -13,6 +13,8 @@ from domain.perception import DEVELOPMENT_RESPONSE_KEY
 from projections.database import create_tables, make_engine
 from projections.engine import ProjectionRunner
 from projections.registry import all_projections
+from service.audit.checkpoints import Checkpointer
+from service.audit.keys import load_signer
 from service.settings import Settings
 from service.tables import create_service_tables
 from webhooks.deliveries import WebhookDeliverer
@@ -28,6 +30,8 @@ from workers.tables import create_notification_tables
 log = logging.getLogger(__name__)
 
 DEVELOPMENT_SECRETS_KEY = "k2k-dev-secrets-key"
+#: How often a process with the signing key looks whether a checkpoint is due.
+CHECKPOINT_POLL_SECONDS = 2.0
 
 
 @dataclass
@@ -43,6 +47,8 @@ class Runtime:
     relay: Relay
     webhooks: WebhookDeliverer
     replays: Replayer
+    #: None when no audit signing key is configured: the tree grows, but nothing is signed.
+    checkpointer: Checkpointer | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -87,6 +93,22 @@ class Runtime:
                 "K2K_WEBHOOK_ALLOW_LOOPBACK is on in production mode: webhook subscriptions may "
                 "target this machine's own services; use it for development only"
             )
+        signer = load_signer(settings)
+        checkpointer = None
+        if signer is None:
+            log.warning(
+                "no audit signing key (K2K_AUDIT_KEY_FILE or K2K_AUDIT_KEY): the audit log "
+                "is built but no checkpoint is signed; make a key with k2k audit keygen"
+            )
+        else:
+            checkpointer = Checkpointer(
+                app,
+                engine,
+                runner,
+                signer,
+                every_events=settings.audit_checkpoint_events,
+                every_seconds=settings.audit_checkpoint_seconds,
+            )
         return cls(
             settings=settings,
             app=app,
@@ -97,6 +119,7 @@ class Runtime:
             relay=relay,
             webhooks=webhooks,
             replays=replays,
+            checkpointer=checkpointer,
         )
 
     def worker_context(self) -> WorkerContext:
@@ -145,6 +168,10 @@ class Runtime:
         def relay() -> None:
             self.relay.run_forever(self._stop, self.settings.relay_interval)
 
+        def checkpoints() -> None:
+            if self.checkpointer is not None:
+                self.checkpointer.run_forever(self._stop, CHECKPOINT_POLL_SECONDS)
+
         def jobs() -> None:
             # Embedded mode's worker: the same job functions rq would run, from the jobs table.
             while not self._stop.is_set():
@@ -161,6 +188,8 @@ class Runtime:
             ("k2k-maintenance", maintain),
             ("k2k-relay", relay),
         ]
+        if self.checkpointer is not None:
+            threads.append(("k2k-audit", checkpoints))
         if self.settings.embedded:
             threads.append(("k2k-jobs", jobs))
         for name, target in threads:

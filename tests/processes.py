@@ -38,3 +38,48 @@ def k2k_worker(env: dict[str, str], queue: str) -> Iterator[subprocess.Popen[byt
             kill_group(process, signal.SIGTERM)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # the scheduler, if it outlived the worker
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def k2k_server(env: dict[str, str], timeout: float = 90) -> Iterator[str]:
+    """``k2k serve`` on a free port, as an operator runs it; yields its base URL once it answers."""
+    import time
+    import urllib.request
+
+    port = free_port()
+    k2k = str(Path(sys.executable).with_name("k2k"))
+    process = subprocess.Popen(
+        [k2k, "serve", "--port", str(port), "--threads", "4"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"k2k serve exited with {process.returncode}")
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        yield url
+    finally:
+        if process.poll() is None:
+            kill_group(process, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)

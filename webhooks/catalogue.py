@@ -19,6 +19,7 @@ from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
 
+from domain.audit import AuditCheckpoint
 from domain.case import Case
 from domain.decision import Decision
 from domain.meeting import Meeting
@@ -32,7 +33,7 @@ class EventType:
 
     name: str
     description: str
-    subject: str  # "case", "decision", "meeting", "survey" or "webhook"
+    subject: str  # "case", "decision", "meeting", "survey", "audit" or "webhook"
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,18 @@ _SURVEY = {
     "Opened": ("survey.opened", "A perception survey opened for responses."),
     "Closed": ("survey.closed", "A perception survey closed."),
 }
+_AUDIT = {
+    "Signed": (
+        "audit.checkpoint",
+        "The service signed a checkpoint of its audit log: witnesses keep a copy.",
+    ),
+}
 _BY_AGGREGATE: dict[type[Any], tuple[str, dict[str, tuple[str, str]]]] = {
     Case: ("case", _CASE),
     Decision: ("decision", _DECISION),
     Meeting: ("meeting", _MEETING),
     Survey: ("survey", _SURVEY),
+    AuditCheckpoint: ("audit", _AUDIT),
 }
 
 TEST_TYPE = "webhook.test"
@@ -100,6 +108,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             ("decision", _DECISION),
             ("meeting", _MEETING),
             ("survey", _SURVEY),
+            ("audit", _AUDIT),
         )
         for name, description in table.values()
     ),
@@ -150,6 +159,8 @@ def publish(
         return None
     fields = vars(event)
     recorded: datetime = fields["timestamp"]
+    if isinstance(event, AuditCheckpoint.Event):
+        return _checkpoint(event, fields, position, public_url)
     if isinstance(after, Case) and (
         after.private or (name == "case.commented" and fields.get("internal"))
     ):
@@ -187,6 +198,29 @@ def publish(
         data["pprs"] = list(after.ppr_codes)
     codes = tuple(after.ppr_codes) if isinstance(after, Survey) else (after.ppr_code,)
     return Published(type=name, ppr_codes=codes, timestamp=recorded, data=data)
+
+
+def _checkpoint(
+    event: DomainEventProtocol[Any], fields: dict[str, Any], position: int, public_url: str
+) -> Published:
+    """A checkpoint (Signed, its only event) is public: it concerns no one PPR, names no one."""
+    return Published(
+        type="audit.checkpoint",
+        ppr_codes=(),
+        timestamp=fields["timestamp"],
+        data={
+            "id": f"{event.originator_id}:{event.originator_version}",
+            "subject": "audit",
+            "position": position,
+            "recorded_at": jsonable(fields["timestamp"]),
+            "origin": fields["origin"],
+            "size": fields["size"],
+            "root_hash": fields["root_hash"],
+            "key_id": fields["key_id"],
+            "note": fields["note"],
+            "link": f"{public_url}/api/v1/audit/checkpoints?size={fields['size']}",
+        },
+    )
 
 
 def _case_details(name: str, fields: dict[str, Any], case: Case) -> dict[str, Any]:

@@ -227,7 +227,9 @@ class WebhookEventTypeSchema(ma.Schema):
 
     type = fields.String(metadata={"example": "case.resolved"})
     description = fields.String()
-    subject = fields.String(metadata={"description": "case, decision, meeting, survey, webhook"})
+    subject = fields.String(
+        metadata={"description": "case, decision, meeting, survey, audit, webhook"}
+    )
     payload_schema = fields.String(
         metadata={"description": "Its payload's schema in the OpenAPI document"}
     )
@@ -312,6 +314,21 @@ class SurveyEventDataSchema(_EventData):
     pprs = fields.List(fields.String())
 
 
+class AuditCheckpointDataSchema(ma.Schema):
+    """A signed checkpoint of the audit log (check it with the service's public key)."""
+
+    id = fields.String(metadata={"description": "The checkpoint event: its id and sequence"})
+    subject = fields.String(metadata={"description": "audit"})
+    position = fields.Integer(metadata={"description": "The checkpoint event's place in the log"})
+    recorded_at = fields.DateTime()
+    origin = fields.String(metadata={"description": "The log's name, the note's first line"})
+    size = fields.Integer(metadata={"description": "How many events the checkpoint covers"})
+    root_hash = fields.String(metadata={"description": "Base64 RFC 6962 root of those events"})
+    key_id = fields.String(metadata={"description": "The signing key's id (hex)"})
+    note = fields.String(metadata={"description": "The C2SP signed checkpoint note itself"})
+    link = fields.String(metadata={"description": "The checkpoint in the public audit API"})
+
+
 class TestEventDataSchema(ma.Schema):
     """A test delivery."""
 
@@ -339,6 +356,7 @@ PAYLOADS: dict[str, tuple[str, type[ma.Schema], type[ma.Schema]]] = {
         ("decision", "DecisionWebhook", DecisionEventDataSchema),
         ("meeting", "MeetingWebhook", MeetingEventDataSchema),
         ("survey", "SurveyWebhook", SurveyEventDataSchema),
+        ("audit", "AuditCheckpointWebhook", AuditCheckpointDataSchema),
         ("webhook", "TestWebhook", TestEventDataSchema),
     )
 }

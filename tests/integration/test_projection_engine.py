@@ -74,10 +74,12 @@ def crashing(name: str, at: int) -> Projection:
     class Crashing(base):  # type: ignore[valid-type,misc]
         armed = True
 
-        def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
-            if self.armed and position == at:
+        def apply_stored(
+            self, conn: Connection, notification: Notification, event: DomainEventProtocol[Any]
+        ) -> None:
+            if self.armed and notification.id == at:
                 raise Crash(f"{name} crashed at notification {at}")
-            super().apply(conn, event, position)
+            super().apply_stored(conn, notification, event)
 
     projection: Projection = Crashing()
     return projection
