@@ -13,6 +13,8 @@ import click
 
 from domain.actors import Role
 from domain.errors import DomainError
+from service.audit.export import export_command
+from service.audit.verify import verify_command
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -61,9 +63,14 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
             return create_app()
 
+    from service.audit.keys import ensure_embedded_key
+
+    public_key = ensure_embedded_key(Settings.from_env())
     click.echo(
         f"K2K Co-Manage on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)"
     )
+    if public_key is not None:
+        click.echo(f"audit log signed with the key in {public_key} (k2k audit verify checks it)")
     Server().run()
 
 
@@ -204,6 +211,13 @@ def run_projections(interval: float) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with _runtime() as runtime:
         click.echo("projections running; Ctrl-C to stop")
+        checkpointer = runtime.checkpointer
+        if checkpointer is not None:
+            # The process that keeps the tree current signs it too (the key must be here).
+            threading.Thread(
+                target=checkpointer.run_forever, args=(stop,), name="k2k-audit", daemon=True
+            ).start()
+            click.echo(f"signing audit checkpoints as {checkpointer.origin}")
         try:
             runtime.runner.run_forever(stop, interval)
         except KeyboardInterrupt:
@@ -334,6 +348,10 @@ def audit() -> None:
     """The signed, verifiable event log."""
 
 
+audit.add_command(export_command)
+audit.add_command(verify_command)
+
+
 @audit.command("keygen")
 @click.option(
     "--origin",
@@ -353,9 +371,8 @@ def keygen(origin: str, path: Path, force: bool) -> None:
 
     The private key goes to a file only the service reads (mode 0600), never to the database.
     """
-    import os
-
     from projections.signed_note import NoteError, NoteSigner
+    from service.audit.keys import write_key_files
 
     if path.exists() and not force:
         raise click.ClickException(f"{path} exists: keep it, or pass --force to replace it")
@@ -363,12 +380,21 @@ def keygen(origin: str, path: Path, force: bool) -> None:
         signer = NoteSigner.generate(origin)
     except NoteError as error:
         raise click.ClickException(str(error)) from error
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as private:
-        private.write(signer.private_key + "\n")
-    os.chmod(path, 0o600)  # an existing file keeps its old mode through O_CREAT
-    public = path.with_name(path.name + ".pub")
-    public.write_text(signer.verifier.verifier_key + "\n")
+    public = write_key_files(signer, path)
     click.echo(signer.verifier.verifier_key)
     click.echo(f"# private key: {path} (keep it secret); public key: {public}", err=True)
+
+
+@audit.command("sign")
+def sign_checkpoint() -> None:
+    """Sign a checkpoint now if any event is not yet covered, and print the latest checkpoint."""
+    with _runtime() as runtime:
+        checkpointer = runtime.checkpointer
+        if checkpointer is None:
+            raise click.ClickException(
+                "no audit signing key: set K2K_AUDIT_KEY_FILE (make one with k2k audit keygen)"
+            )
+        checkpoint = checkpointer.sign_if_due(force=True) or checkpointer.latest()
+        if checkpoint is None:
+            raise click.ClickException("the log is empty: there is nothing to sign")
+        click.echo(checkpoint.note, nl=False)
