@@ -1,12 +1,15 @@
 """``k2k audit export``: the event log as JSON Lines for offline analysis, with people pseudonymised.
 
-One line per stored event, in log order: its position, aggregate, version, event, topic, recorded
-time, the SHA-256 of its stored state (the digest the audit log's entries carry, so a line can be
-matched to its leaf) and its fields. The fields are shown as an auditor reads cases through the
-API (DESIGN §2): every person is the auditor's pseudonym (``Redactor.pseudonym``), the reporter
-of an anonymous case is not shown at all, and the text people wrote is kept. Names and contact
-points become keyed pseudonyms of their values, so an analyst can still count repeat reports per
-household or seat without learning who. Which field is which is the data in the tables below.
+One line per stored event, in log order: its position (the event's notification id), aggregate,
+version, event, topic, recorded time, the SHA-256 of its stored state and its fields. A line
+matches the audit log's entry whose ``notification_id`` is its ``position``, and carries the same
+``state_sha256``; it is not the entry's ``index`` (a position in the entries' stream), which
+differs wherever the notification ids have gaps, as they do on PostgreSQL. The fields are shown
+as an auditor reads cases through the API (DESIGN §2): every person is the auditor's pseudonym
+(``visibility.pseudonym``, as ``Redactor`` makes it), the reporter of an anonymous case is not
+shown at all, and the text people wrote is kept. Names and contact points become keyed
+pseudonyms of their values, so an analyst can still count repeat reports per household or seat
+without learning who. Which field is which is the data in the tables below.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from domain.case import Case
 from domain.clock import as_utc
 from projections.engine import BATCH_SIZE
 from projections.events import jsonable
+from service.cases.visibility import SERVICE_PRINCIPAL, pseudonym
 
 #: Every event's library metadata: the line carries it as ``originator_id``, ``version`` and
 #: ``recorded_at``; ``originator_topic`` (on creation events) repeats the line's ``aggregate``.
@@ -108,9 +112,6 @@ KEPT_IN_EVENT: Mapping[tuple[str, str], Mapping[str, str]] = {
 #: whose pseudonym would tie the report to the household's other, signed reports.
 ANONYMOUS_CASE_DROPS = frozenset({"unit"})
 
-#: Principal ids shown as they are, as the auditor's API shows them: the service's own actions.
-SERVICE_PRINCIPALS = frozenset({"system"})
-
 
 def classify(aggregate: str, event: str, field: str) -> str | None:
     """How the export treats ``field`` of ``aggregate.event``: person, contact, kept, or None."""
@@ -126,12 +127,6 @@ def classify(aggregate: str, event: str, field: str) -> str | None:
 
 
 # -- pseudonyms ------------------------------------------------------------------------------------
-
-
-def pseudonym(key: str, principal_id: str) -> str:
-    """The auditor's stand-in for a person: ``p-`` and 16 hex of HMAC-SHA256 (``Redactor.pseudonym``)."""
-    digest = hmac.new(key.encode(), principal_id.encode(), hashlib.sha256).hexdigest()
-    return f"p-{digest[:16]}"
 
 
 def _normalised(kind: str, value: str) -> str:
@@ -193,7 +188,8 @@ class _Scrubber:
         if isinstance(value, str):
             if value == hidden:
                 return None
-            return value if value in SERVICE_PRINCIPALS else pseudonym(self.key, value)
+            # The service's own id is shown as it is, as the auditor's API shows it.
+            return value if value == SERVICE_PRINCIPAL else pseudonym(self.key, value)
         if isinstance(value, list):
             return [self.people(item, hidden) for item in value]
         if isinstance(value, dict):
@@ -246,6 +242,7 @@ def _line(
         name: jsonable(value) for name, value in vars(event).items() if name not in LIBRARY_FIELDS
     }
     return {
+        # The notification id: the audit entries' ``notification_id``, not their ``index``.
         "position": notification.id,
         "originator_id": str(notification.originator_id),
         "aggregate": aggregate,
@@ -267,7 +264,7 @@ def export_log(
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> int:
-    """Write every event after position ``start`` to ``out`` as JSON Lines; returns how many.
+    """Write every event after position (notification id) ``start`` as JSON Lines; how many.
 
     The export is the log as it stood when it began: events recorded meanwhile wait for the next
     export, which passes the last line's position as ``start``. ``progress`` is told the size of
@@ -341,10 +338,16 @@ def _standard_output() -> Iterator[TextIO]:
     default=0,
     show_default=True,
     type=click.IntRange(min=0),
-    help="Start after this position (the last line's position of an earlier export)",
+    help="Start after this position: the last line's position of an earlier export",
 )
 def export_command(path: Path, since: int) -> None:
-    """Write the event log as JSON Lines, every person pseudonymised as auditors see them."""
+    """Write the event log as JSON Lines, every person pseudonymised as auditors see them.
+
+    Each line's position is the event's notification id. To match a line to an entry of the
+    audit log (/api/v1/audit/entries), use the entry's notification_id, not its index: the index
+    is a position in the entries' stream, which differs from the notification id wherever the
+    ids have gaps (as on PostgreSQL).
+    """
     from service.runtime import Runtime
     from service.settings import Settings
 

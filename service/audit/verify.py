@@ -11,6 +11,14 @@ the entries are rehashed here. The checks, in the order they run:
    seals show no record forged or changed in the database;
 4. case (``--case``): every event of one case is in the signed tree.
 
+Two numberings meet here. The range stream (``/entries?start=&end=``, then its ``next`` links)
+numbers its entries by their position in the store as it is now (``index``, from ``start``): that
+is the order the entries are hashed in, and what "entry N" means below. Each entry may also carry
+``leaf_index``, the tree's own leaf for that record (null when the tree does not hold it; absent
+on older servers, so unknown): it is the server's word, never trusted for a verdict, only used to
+say what a mismatch is (a record inserted, deleted or reordered). One aggregate's entries
+(``/entries?originator_id=``) carry the leaf index as ``index``, null for a record not in the tree.
+
 The core (``verify_log``) takes any object with ``base_url`` and ``get_json`` (``LogSource``),
 so tests can run it against an in-memory log; ``LogClient`` is the one that speaks HTTP, with the
 standard library alone.
@@ -40,7 +48,13 @@ from urllib.request import Request, urlopen
 import click
 
 from projections.audit_leaf import Entry
-from projections.merkle import HASH_SIZE, MerkleTree, verify_consistency, verify_inclusion
+from projections.merkle import (
+    HASH_SIZE,
+    PerfectSubtrees,
+    completed_subtrees,
+    verify_consistency,
+    verify_inclusion,
+)
 from projections.signed_note import NoteError, NoteVerifier, parse_checkpoint
 
 #: Where the audit API lives under the service's URL.
@@ -420,6 +434,7 @@ def check_consistency(source: LogSource, trusted: TrustedState, checkpoint: Chec
 class PublishedEntry:
     """One entry of the entries endpoint, checked for shape."""
 
+    #: The stream position in a range; the leaf index (or None) among one aggregate's entries.
     index: int | None
     notification_id: int | None
     originator_id: str
@@ -427,6 +442,15 @@ class PublishedEntry:
     seal: str
     #: What the leaf is recomputed from; None when the record is gone from the store.
     entry: Entry | None
+    #: The tree's leaf for this record, None when the tree does not hold it ...
+    leaf_index: int | None = None
+    #: ... when the server says so at all (older servers do not: then it is unknown).
+    leaf_index_known: bool = False
+
+    @property
+    def leaf(self) -> int | None:
+        """The record's leaf index, by ``leaf_index`` or else ``index`` (one aggregate's entries)."""
+        return self.leaf_index if self.leaf_index_known else self.index
 
     def describe(self) -> str:
         """The entry's record, for a diagnostic."""
@@ -452,6 +476,7 @@ def _parse_entry(item: object, where: str) -> PublishedEntry:
         if len(state_sha256) != 32:
             raise ServiceError(f"{where}: 'state_sha256' is not a hex SHA-256 digest")
         entry = Entry(originator_id, version, _text(obj, "topic", where), state_sha256)
+    known = "leaf_index" in obj
     return PublishedEntry(
         _optional_int(obj, "index", where),
         _optional_int(obj, "notification_id", where),
@@ -459,6 +484,8 @@ def _parse_entry(item: object, where: str) -> PublishedEntry:
         version,
         seal,
         entry,
+        _optional_int(obj, "leaf_index", where) if known else None,
+        known,
     )
 
 
@@ -586,7 +613,7 @@ class _VersionWatch:
 
 def _missing(noun: str, numbers: Sequence[int]) -> str:
     """``version 3 is missing`` or ``versions 3-5, 9 are missing``."""
-    plural = "entries" if noun == "entry" else f"{noun}s"
+    plural = {"entry": "entries", "leaf": "leaves"}.get(noun, f"{noun}s")
     if len(numbers) == 1:
         return f"{noun} {numbers[0]} is missing"
     return f"{plural} {_ranges(numbers)} are missing"
@@ -612,23 +639,124 @@ def _capped(lines: Sequence[str]) -> list[str]:
 Progress = Callable[[int, int], None]
 
 
+class _CompactTree(PerfectSubtrees):
+    """An append-only Merkle tree in flat byte arrays: 32 bytes a node, about 64 bytes a leaf.
+
+    ``MerkleTree`` keeps a bytes object per node (about 150 MB for a million leaves); an auditor's
+    ``--full`` over a large log needs only the concatenated hashes, level by level.
+    """
+
+    def __init__(self) -> None:
+        """An empty tree."""
+        # levels[h] holds the perfect subtrees of 2**h leaves, 32 bytes each, left to right.
+        self.levels: list[bytearray] = [bytearray()]
+
+    @property
+    def size(self) -> int:
+        """The number of leaves."""
+        return len(self.levels[0]) // HASH_SIZE
+
+    @property
+    def leaves(self) -> bytearray:
+        """The leaf hashes, concatenated in order (not a copy)."""
+        return self.levels[0]
+
+    def perfect(self, level: int, position: int) -> bytes:
+        """The stored hash of one perfect subtree."""
+        offset = position * HASH_SIZE
+        return bytes(self.levels[level][offset : offset + HASH_SIZE])
+
+    def append(self, leaf: bytes) -> None:
+        """Add a leaf hash at the end."""
+        levels = self.levels
+        for level, _position, digest in completed_subtrees(
+            self.size, leaf, lambda level: bytes(levels[level][-HASH_SIZE:])
+        ):
+            if level == len(levels):
+                levels.append(bytearray())
+            levels[level] += digest
+
+
+class _LeafWatch:
+    """What the server's ``leaf_index`` of each stream entry says about the store and the tree.
+
+    Only for diagnostics: a null leaf index followed by a record the tree holds is a record
+    slipped in behind the projection; a leaf of the tree the store's entries skip is a deleted
+    record; a leaf that comes back, or after a later one, is a reordered or repeated record.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.known = False
+        self.seen = bytearray(size)  # seen[leaf] for the leaves the checkpoint covers
+        self.highest = -1
+        # Entries the tree does not hold, with no entry it holds after them (yet).
+        self.not_in_tree: list[str] = []
+        self.lines: list[str] = []
+
+    def see(self, position: int, item: PublishedEntry) -> None:
+        """Take the stream's next entry."""
+        if not item.leaf_index_known:
+            return
+        self.known = True
+        leaf = item.leaf_index
+        if leaf is None:
+            self.not_in_tree.append(f"entry {position}: {item.describe()}")
+            return
+        self.lines.extend(
+            f"{label} is not in the tree: inserted directly into the store"
+            for label in self.not_in_tree
+        )
+        self.not_in_tree.clear()
+        if leaf < len(self.seen) and self.seen[leaf]:
+            self.lines.append(
+                f"entry {position} is the tree's leaf {leaf} again: a repeated record"
+            )
+        elif leaf < self.highest:
+            self.lines.append(
+                f"entry {position} is the tree's leaf {leaf}, after its leaf {self.highest}:"
+                " reordered records"
+            )
+        if leaf < len(self.seen):
+            self.seen[leaf] = 1
+        self.highest = max(self.highest, leaf)
+
+    def problems(self) -> list[str]:
+        """What the leaf indices showed, once the stream has ended."""
+        if not self.known:
+            return []
+        lines = list(self.lines)
+        # Leaves past the highest the entries reached may only have been pushed out of the
+        # range by inserted records; those below it that never came are gone from the store.
+        skipped = [leaf for leaf in range(min(self.highest, len(self.seen))) if not self.seen[leaf]]
+        if skipped:
+            lines.append(f"the tree's {_missing('leaf', skipped)} from the store: deleted events")
+        # With nothing the tree holds after them, the range's first entries cannot tell a record
+        # inserted there from one recorded since the tree's last update and moved in by deletions.
+        lines.extend(
+            f"{label} is not in the tree: inserted directly into the store, or recorded after"
+            " the tree's last update and moved into the signed range by deleted records"
+            for label in self.not_in_tree
+        )
+        return lines
+
+
 def _covered_entries(
     source: LogSource, size: int, progress: Progress | None
 ) -> Iterator[PublishedEntry]:
-    """The store's entries in log order, up to the ``size`` a checkpoint covers."""
+    """The first ``size`` entries of the store's stream: those a checkpoint of ``size`` covers."""
     taken = 0
     if size:
         for page in _entry_pages(source, {"start": 0, "end": size}):
             for item in page:
-                # The store may hold records that no checkpoint covers yet.
-                if taken == size or (item.index is not None and item.index >= size):
-                    if progress is not None:
-                        progress(taken, size)
-                    return
-                taken += item.entry is not None
+                # The stream stops at ``end``; a server that goes on is not believed past it.
+                if taken == size:
+                    break
+                taken += 1
                 yield item
             if progress is not None:
                 progress(taken, size)
+            if taken == size:
+                return
 
 
 def check_entries(
@@ -643,57 +771,43 @@ def check_entries(
     entries suggest happened), then SEAL_BROKEN.
     """
     size = checkpoint.size
-    tree = MerkleTree()
-    # Compact copies for the diagnostics: 32 bytes and 8 bytes an entry.
-    leaves = bytearray()
+    # The tree keeps the leaf hashes for the diagnostics too; the notification ids are 8 bytes
+    # an entry.
+    tree = _CompactTree()
     notification_ids = array("q")
-    problems: list[str] = []
     versions = _VersionWatch()
     seals = _SealWatch()
-    last_notification, last_index = -1, -1
+    leaf_indices = _LeafWatch(size)
+    last_notification = -1
     for item in _covered_entries(source, size, progress):
         position = tree.size
-        if item.entry is None:
-            problems.append(
-                f"the server's entry {item.index} ({item.describe()}) is no longer in the store:"
-                " a deleted event"
+        if item.index != position:
+            raise ServiceError(
+                f"entry {position}: the stream numbers it {item.index}, not by its position"
             )
-            continue
+        if item.entry is None:
+            raise ServiceError(
+                f"entry {position}: the stream holds a record it says the store does not have"
+            )
         if item.notification_id is None or item.notification_id <= last_notification:
             raise ServiceError(
                 f"entry {position}: the entries go back to notification id"
                 f" {item.notification_id} after {last_notification}: not the store's order"
             )
         last_notification = item.notification_id
-        # One line per break in the server's indices, not one for every entry after it.
-        if item.index is None:
-            problems.append(
-                f"entry {position}: {item.describe()} is in the store but not in the log"
-            )
-        elif item.index > last_index + 1:
-            problems.append(
-                f"entry {position}: the store goes on at the server's entry {item.index}:"
-                f" {_missing('entry', range(last_index + 1, item.index))} from the store"
-            )
-        elif item.index <= last_index:
-            problems.append(
-                f"entry {position}: the server's entry {item.index} again, after entry"
-                f" {last_index}: repeated or reordered records"
-            )
-        last_index = item.index if item.index is not None else last_index
+        leaf_indices.see(position, item)
         versions.see(position, item)
         seals.see(f"entry {position}", item.seal)
-        leaf = item.entry.leaf_hash
-        tree.append(leaf)
-        leaves += leaf
+        tree.append(item.entry.leaf_hash)
         notification_ids.append(item.notification_id)
     count = tree.size
+    problems: list[str] = []
     if count < size:
-        problems.insert(
-            0,
+        problems.append(
             f"the store holds only {count} of the {size} events the checkpoint signed:"
-            " events were deleted",
+            " events were deleted"
         )
+    problems.extend(leaf_indices.problems())
     problems.extend(versions.problems)
     problems.extend(versions.summary())
     root = tree.root()
@@ -706,7 +820,7 @@ def check_entries(
         )
         details = _capped(problems)
         if root != checkpoint.root:
-            details += _first_difference(source, tree, leaves, notification_ids, checkpoint)
+            details += _first_difference(source, tree, notification_ids, checkpoint)
         raise VerifyFailure(ExitCode.ENTRIES_MISMATCH, headline, details)
     for line in seals.notes("the log's entries"):
         note(line)
@@ -716,8 +830,7 @@ def check_entries(
 
 def _first_difference(
     source: LogSource,
-    tree: MerkleTree,
-    leaves: bytes | bytearray,
+    tree: _CompactTree,
     notification_ids: Sequence[int],
     checkpoint: Checkpoint,
 ) -> list[str]:
@@ -757,7 +870,7 @@ def _first_difference(
             f"entry {index} is the first that differs from the signed tree (the store's record"
             f" there has notification id {notification_ids[index]})"
         ]
-        lines.extend(_what_differs(source, leaves, index, checkpoint))
+        lines.extend(_what_differs(source, tree.leaves, index, checkpoint))
         return lines
     except ServiceError as error:
         return [f"(the first differing entry could not be found: {error.message})"]
@@ -815,7 +928,11 @@ def _position_of(leaves: bytes | bytearray, leaf: bytes) -> int | None:
 
 @dataclass(frozen=True)
 class CaseResult:
-    """What ``--case`` found: how many events are in the signed tree, how many after it."""
+    """What ``--case`` found: how many events are in the signed tree, how many not yet.
+
+    ``pending`` counts the events no checkpoint covers yet: in the tree past the signed size, or
+    recorded after the tree's last update.
+    """
 
     case_id: str
     included: int
@@ -846,26 +963,40 @@ def check_case(
             + (", ..." if len(versions) > MAX_DETAILS else ""),
             [f"{_missing('version', missing)}: deleted events"] if missing else [],
         )
+    # The projection applies the log in order and an aggregate's versions are in log order, so
+    # a record the tree does not hold is merely pending when no later version is in the tree,
+    # and slipped in behind the projection when one is.
+    last_in_tree = max((item.version for item in items if item.leaf is not None), default=0)
     problems: list[str] = []
     seals = _SealWatch()
     pending = 0
     for item in items:
-        version, index, entry = item.version, item.index, item.entry
+        version, index, entry = item.version, item.leaf, item.entry
         if entry is None:
             problems.append(
-                f"version {version} (entry {index}) is in the log but no longer in the store:"
+                f"version {version} (leaf {index}) is in the log but no longer in the store:"
                 " a deleted event"
             )
             continue
-        where_in_log = f"entry {index}" if index is not None else "not in the log"
+        where_in_log = f"leaf {index}" if index is not None else "not in the log"
         seals.see(f"version {version} ({where_in_log})", item.seal)
         if index is None:
-            problems.append(f"version {version} is in the store but not in the log")
+            if version > last_in_tree:
+                pending += 1
+                note(
+                    f"{case_id} version {version}: recorded after the last tree update;"
+                    " not yet in the log"
+                )
+            else:
+                problems.append(
+                    f"version {version} is in the store but not in the log, though version"
+                    f" {last_in_tree} is: slipped in behind the projection"
+                )
             continue
         if index >= checkpoint.size:
             pending += 1
             note(
-                f"{case_id} version {version} (entry {index}) is not yet covered by a signed"
+                f"{case_id} version {version} (leaf {index}) is not yet covered by a signed"
                 " checkpoint"
             )
             continue
@@ -879,12 +1010,12 @@ def check_case(
         signed_leaf = _b64_hash(body.get("leaf_hash"), where)
         if verify_inclusion(signed_leaf, index, checkpoint.size, proof, checkpoint.root):
             problems.append(
-                f"version {version} (entry {index}): the stored record does not hash to the"
-                f" leaf the signed tree holds there: changed since it was logged"
+                f"version {version} (leaf {index}): the stored record does not hash to the"
+                " leaf the signed tree holds there: changed since it was logged"
             )
         else:
             problems.append(
-                f"version {version} (entry {index}): the server's inclusion proof does not"
+                f"version {version} (leaf {index}): the server's inclusion proof does not"
                 " verify against the signed root"
             )
     if problems:

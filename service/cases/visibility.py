@@ -14,12 +14,22 @@ import hashlib
 import hmac
 from typing import Any
 
-from domain.actors import Role
+from domain.actors import Actor, Role
 from domain.case import CASE_WORKERS
 from service.tokens.store import Principal
 
 #: Those who work cases see them whole: the same roles the domain lets work a case.
 STAFF = CASE_WORKERS
+
+#: The service's own principal (its timed actions): shown as it is to every viewer.
+SERVICE_PRINCIPAL = Actor.system().principal_id
+
+
+def pseudonym(key: str | bytes, principal_id: str) -> str:
+    """A stable stand-in for a person: ``p-`` and 16 hex of HMAC-SHA256, the same for one key."""
+    secret = key.encode() if isinstance(key, str) else key
+    digest = hmac.new(secret, principal_id.encode(), hashlib.sha256).hexdigest()
+    return f"p-{digest[:16]}"
 
 
 def can_view_case(viewer: Principal, ppr_code: str, private: bool, reporter_id: str) -> bool:
@@ -51,14 +61,13 @@ class Redactor:
 
     def pseudonym(self, principal_id: str) -> str:
         """A stable stand-in for a person, the same across cases for one key."""
-        digest = hmac.new(self.key, principal_id.encode(), hashlib.sha256).hexdigest()
-        return f"p-{digest[:16]}"
+        return pseudonym(self.key, principal_id)
 
     def person(self, principal_id: str, role: str) -> dict[str, Any]:
         """How ``viewer`` sees the actor ``principal_id`` of this case."""
         shown: str | None
         if (
-            principal_id == "system"
+            principal_id == SERVICE_PRINCIPAL
             or self.viewer.role is Role.ADMIN
             or principal_id == self.viewer.principal_id
         ):

@@ -39,7 +39,7 @@ from service.audit.export import (
     pseudonym,
     value_pseudonym,
 )
-from service.cases.visibility import Redactor
+from service.cases.visibility import SERVICE_PRINCIPAL, Redactor
 from service.demo import load_demo
 from service.runtime import Runtime
 from service.tokens.store import ALL_PPRS, Principal, issue_token
@@ -510,6 +510,21 @@ def test_the_export_pseudonym_is_the_auditor_redactors(key: str, principal_id: s
 
     assert pseudonym(key, principal_id) == redactor.pseudonym(principal_id)
     assert redactor.person(principal_id, "resident")["id"] == pseudonym(key, principal_id)
+    assert pseudonym(key.encode(), principal_id) == pseudonym(key, principal_id)
+
+
+def test_a_pseudonym_is_p_and_16_hex_of_the_keyed_hash_as_it_always_was() -> None:
+    # Pinned: auditors compare pseudonyms across exports and API answers, so they never change.
+    assert pseudonym("k2k-dev-pseudonym-key", "resident-3f9a0c1d2e4b") == "p-0fdfee9944879276"
+
+
+def test_the_service_itself_is_not_pseudonymised() -> None:
+    auditor = Principal("auditor-1", "Juruaudit", Role.AUDITOR, (ALL_PPRS,))
+    redactor = Redactor(auditor, reporter_id="", anonymous=False, pseudonym_key="k")
+
+    assert redactor.person(SERVICE_PRINCIPAL, "system")["id"] == SERVICE_PRINCIPAL == "system"
+    scrubbed = export._Scrubber("k").fields("Case", "Closed", {"actor_id": SERVICE_PRINCIPAL}, None)
+    assert scrubbed == {"actor_id": SERVICE_PRINCIPAL}
 
 
 def test_since_resumes_after_a_position_with_the_lines_that_follow(runtime: Runtime) -> None:
@@ -601,6 +616,15 @@ def test_a_failed_export_leaves_no_file_behind(
     assert isinstance(result.exception, RuntimeError)
     assert not path.exists()
     assert not list(tmp_path.glob(".log.jsonl.*"))
+
+
+def test_the_help_says_a_line_matches_an_audit_entry_by_its_notification_id() -> None:
+    result = CliRunner().invoke(export_command, ["--help"])
+
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "Each line's position is the event's notification id" in text
+    assert "use the entry's notification_id, not its index" in text
 
 
 def test_the_command_refuses_a_file_in_a_directory_that_does_not_exist(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from service.audit.verify import (
     LogClient,
     LogSource,
     ServiceError,
+    _CompactTree,
     run_verification,
     verify_command,
 )
@@ -53,7 +54,14 @@ class Record:
 
 
 class FakeLog:
-    """The audit API's contract over an in-memory store, its projection's tree and checkpoints."""
+    """The audit API as the server serves it, over an in-memory store, its tree and checkpoints.
+
+    As the real server does: the range stream numbers its entries by their position in the store
+    (``index`` = ``start`` + offset) and gives each its ``leaf_index`` in the tree (null when the
+    tree does not hold the record; left out with ``leaf_indices=False``, as older servers do);
+    one aggregate's entries carry their leaf index as ``index``. The projection takes in the
+    store's records in order from its position, so a record slipped in behind it stays out.
+    """
 
     def __init__(
         self,
@@ -61,20 +69,20 @@ class FakeLog:
         *,
         page_size: int = 3,
         base_url: str = "http://log.test" + API_PATH,
-        numbering: str = "store",
+        leaf_indices: bool = True,
     ) -> None:
         self.signer = signer
         self.page_size = page_size
-        # How the entries stream numbers its entries: by counting them from `start`, as the real
-        # server does ("store"), or with the projection's leaf index of each record ("tree").
-        self.numbering = numbering
+        self.leaf_indices = leaf_indices
         self.base_url = base_url
         self.store: list[Record] = []
-        # The projection: the notification id, entry and leaf hash of each leaf, by index.
+        # The projection: the notification id, entry and leaf hash of each leaf, by index, and
+        # the last notification id it took in.
         self.indexed: list[int] = []
         self.logged: list[Entry] = []
         self.leaves: list[bytes] = []
         self.tree = MerkleTree()
+        self.position = 0
         self.checkpoints: dict[int, dict[str, Any]] = {}
         self.latest: int | None = None
         self.random = Random(12)
@@ -102,19 +110,40 @@ class FakeLog:
         if project:
             self.project()
 
+    def slip_in(self, case: str) -> int:
+        """Write the next event of ``case`` into a gap of the ids behind the projection; where.
+
+        The gap is the first after the case's last event; the record has no seal, as one
+        written with SQL would not.
+        """
+        store = self.store
+        last = max(i for i, r in enumerate(store) if r.entry.originator_id == case)
+        position = next(
+            i
+            for i in range(last + 1, len(store))
+            if store[i].notification_id - store[i - 1].notification_id > 1
+            and store[i].notification_id <= self.position
+        )
+        version = self.last_version[case] + 1
+        self.last_version[case] = version
+        forged = Entry(case, version, TOPICS[2], self.random.randbytes(32))
+        store.insert(position, Record(store[position - 1].notification_id + 1, forged, "absent"))
+        return position
+
     def project(self) -> None:
-        """Take every stored record the tree does not hold yet into it, in store order."""
-        known = set(self.indexed)
+        """Take the stored records after the projection's position into the tree, in order."""
         for record in self.store:
-            if record.notification_id not in known:
+            if record.notification_id > self.position:
                 self.indexed.append(record.notification_id)
                 self.logged.append(record.entry)
                 self.leaves.append(record.entry.leaf_hash)
                 self.tree.append(record.entry.leaf_hash)
+                self.position = record.notification_id
 
     def rebuild(self) -> None:
         """Rebuild the projection's tree from the store as it is now (after a rewrite)."""
         self.indexed, self.logged, self.leaves, self.tree = [], [], [], MerkleTree()
+        self.position = 0
         self.project()
 
     def sign(self, size: int | None = None) -> int:
@@ -188,62 +217,75 @@ class FakeLog:
         return _problem(404, f"no such resource {path}")
 
     def _entries(self, query: Mapping[str, str]) -> dict[str, Any]:
-        index_of = {nid: i for i, nid in enumerate(self.indexed)}
         if "originator_id" in query:
-            return self._aggregate_entries(query, index_of)
-        end, start = int(query["end"]), int(query.get("start", 0))
-        # The stream follows the store's order with a notification id cursor; the first page
-        # finds the record of leaf `start` through the tree.
+            return self._aggregate_entries(query)
+        start = int(query.get("start", 0))
+        end = int(query["end"]) if "end" in query else None
+        limit = self.page_size if end is None else min(self.page_size, max(0, end - start))
+        if limit == 0:
+            return {"entries": [], "next": None}
+        # The first page finds the record of leaf `start` through the tree; from then on the
+        # stream follows the store's order from the `after` cursor, a notification id.
+        inclusive = False
         if "after" in query:
             after = int(query["after"])
+        elif start == 0:
+            after = 0
         elif start < len(self.indexed):
-            after = self.indexed[start] - 1
+            after, inclusive = self.indexed[start], True
+        elif start == len(self.indexed):
+            after = self.indexed[start - 1]
         else:
-            after = self.store[-1].notification_id if self.store else 0
-        rows = [r for r in self.store if r.notification_id > after]
-        if self.numbering == "store":
-            rows = rows[: max(0, end - start)]
-            numbers: list[int | None] = [start + k for k in range(len(rows))]
-        else:
-            limit = self.indexed[end] if end < len(self.indexed) else float("inf")
-            rows = [r for r in rows if r.notification_id < limit]
-            numbers = [index_of.get(r.notification_id) for r in rows]
-        page = rows[: self.page_size]
+            raise ValueError(f"the tree holds {len(self.indexed)} events; start {start} is past it")
+        rows = [
+            r
+            for r in self.store
+            if r.notification_id > after or (inclusive and r.notification_id == after)
+        ][:limit]
+        leaf_of = {nid: i for i, nid in enumerate(self.indexed)}
+        entries = [
+            self._entry_json(r, start + offset, r.notification_id, leaf_of.get(r.notification_id))
+            for offset, r in enumerate(rows)
+        ]
+        # As the server does, a full page links to the next even when the store holds no more.
+        following = start + len(rows)
         link = None
-        if len(rows) > len(page):
-            following = {"start": start + len(page), "after": page[-1].notification_id}
+        if len(rows) == limit and (end is None or following < end):
             link = self._link(
-                {key: str(value) for key, value in following.items()} | {"end": str(end)}
+                {"start": str(following), "after": str(rows[-1].notification_id)}
+                | ({} if end is None else {"end": str(end)})
             )
-        entries = [_entry_json(r, numbers[k], r.notification_id) for k, r in enumerate(page)]
         return {"entries": entries, "next": link}
 
-    def _aggregate_entries(
-        self, query: Mapping[str, str], index_of: Mapping[int, int]
-    ) -> dict[str, Any]:
+    def _aggregate_entries(self, query: Mapping[str, str]) -> dict[str, Any]:
         """One aggregate's entries by version, with the leaves whose record the store lost."""
         oid = query["originator_id"]
-        entries = [
-            # As the server does: a record the tree does not hold has no notification id here.
-            _entry_json(r, index_of.get(r.notification_id), r.notification_id)
-            if r.notification_id in index_of
-            else _entry_json(r, None, None)
-            for r in self.store
-            if r.entry.originator_id == oid
-        ]
-        stored = {r.notification_id for r in self.store}
+        # As the server does: the tree's leaves of the aggregate by version, and each stored
+        # record's leaf index and notification id through them (both null if not in the tree).
+        leaves = {
+            entry.version: (index, nid)
+            for index, (nid, entry) in enumerate(zip(self.indexed, self.logged, strict=True))
+            if entry.originator_id == oid
+        }
+        stored = [r for r in self.store if r.entry.originator_id == oid]
+        entries = []
+        for r in stored:
+            index, nid = leaves.get(r.entry.version, (None, None))
+            entries.append(self._entry_json(r, index, nid, index))
+        versions = {r.entry.version for r in stored}
         entries += [
             {
                 "index": index,
                 "notification_id": nid,
                 "originator_id": oid,
-                "version": entry.version,
+                "version": version,
                 "topic": None,
                 "state_sha256": None,
                 "seal": "missing",
             }
-            for index, (nid, entry) in enumerate(zip(self.indexed, self.logged, strict=True))
-            if entry.originator_id == oid and nid not in stored
+            | ({"leaf_index": index} if self.leaf_indices else {})
+            for version, (index, nid) in leaves.items()
+            if version not in versions
         ]
         entries.sort(key=lambda entry: entry["version"])
         offset = int(query.get("offset", 0))
@@ -251,6 +293,20 @@ class FakeLog:
         if len(entries) > offset + self.page_size:
             link = self._link({"originator_id": oid, "offset": str(offset + self.page_size)})
         return {"entries": entries[offset : offset + self.page_size], "next": link}
+
+    def _entry_json(
+        self, record: Record, index: int | None, notification_id: int | None, leaf: int | None
+    ) -> dict[str, Any]:
+        entry = {
+            "index": index,
+            "notification_id": notification_id,
+            "originator_id": record.entry.originator_id,
+            "version": record.entry.version,
+            "topic": record.entry.topic,
+            "state_sha256": record.entry.state_sha256.hex(),
+            "seal": record.seal,
+        }
+        return entry | ({"leaf_index": leaf} if self.leaf_indices else {})
 
     def _link(self, query: Mapping[str, str]) -> str:
         """The next link, relative, rooted or absolute in turn (all three are allowed)."""
@@ -261,18 +317,6 @@ class FakeLog:
         if style == 1:
             return f"{urlsplit(self.base_url).path}/{relative}"
         return f"{self.base_url}/{relative}"
-
-
-def _entry_json(record: Record, index: int | None, notification_id: int | None) -> dict[str, Any]:
-    return {
-        "index": index,
-        "notification_id": notification_id,
-        "originator_id": record.entry.originator_id,
-        "version": record.entry.version,
-        "topic": record.entry.topic,
-        "state_sha256": record.entry.state_sha256.hex(),
-        "seal": record.seal,
-    }
 
 
 def _b64(raw: bytes) -> str:
@@ -333,6 +377,12 @@ def state(tmp_path: Path) -> Path:
 def a_case_with_events(fake: FakeLog, events: int = 3) -> str:
     """The id of a case with at least ``events`` events in the store."""
     return next(oid for oid, last in fake.last_version.items() if last >= events)
+
+
+def an_early_case(fake: FakeLog) -> str:
+    """The id of the case whose last stored event comes first: room for one slipped in after."""
+    last = {r.entry.originator_id: i for i, r in enumerate(fake.store)}
+    return min(last, key=last.__getitem__)
 
 
 # --- A good log ---------------------------------------------------------------------------------
@@ -490,11 +540,11 @@ def test_without_a_state_a_rewritten_entry_is_caught_by_the_full_check(
     assert "none of the store's records: changed or deleted" in run.err
 
 
-@pytest.mark.parametrize("numbering", ["store", "tree"])
+@pytest.mark.parametrize("leaf_indices", [True, False], ids=["leaf-index", "older-server"])
 def test_a_deleted_entry_is_caught_by_the_full_check(
-    signer: NoteSigner, key: Path, numbering: str
+    signer: NoteSigner, key: Path, leaf_indices: bool
 ) -> None:
-    log = FakeLog(signer, numbering=numbering)
+    log = FakeLog(signer, leaf_indices=leaf_indices)
     log.add(20)
     log.sign()
     log.add(5)  # the store holds more than the checkpoint covers
@@ -511,17 +561,30 @@ def test_a_deleted_entry_is_caught_by_the_full_check(
     oid, version = victim.entry.originator_id, victim.entry.version
     assert f"{oid}: version {version} is missing from the store: deleted events" in run.err
     assert f"entry {position} is the first that differs" in run.err
-    if numbering == "store":
-        # The stream numbers what the store holds: the next record takes the deleted one's place.
-        assert f"the signed entry {position} is gone from the store" in run.err
-    else:
-        # The stream tells each record's leaf: the deleted one's is skipped.
-        assert "the store holds only 19 of the 20 events the checkpoint signed: events were" in (
-            run.err
-        )
-        assert f"entry {position}: the store goes on at the server's entry {position + 1}" in (
-            run.err
-        )
+    # The stream numbers what the store holds: the next record takes the deleted one's place.
+    assert f"the signed entry {position} is gone from the store" in run.err
+    # Its leaf index, when the server gives it, names the leaf the store no longer has.
+    named = f"the tree's leaf {position} is missing from the store: deleted events"
+    assert (named in run.err) is leaf_indices
+
+
+def test_deleted_entries_with_none_the_tree_holds_after_them_are_named(
+    log: FakeLog, key: Path
+) -> None:
+    # Two late records, then two the tree does not hold yet; two signed ones are deleted, so the
+    # stream's signed range ends with the two pending ones.
+    log.add(2, project=False)
+    pending = log.store[-2:]
+    del log.store[5], log.store[9]
+    run = verify(log, key, full=True)
+    assert run.code is ExitCode.ENTRIES_MISMATCH
+    assert "the tree's leaves 5, 10 are missing from the store: deleted events" in run.err
+    for position, record in zip((18, 19), pending, strict=True):
+        assert (
+            f"entry {position}: {record.entry.originator_id} version {record.entry.version}"
+            f" ({record.entry.topic}, notification id {record.notification_id}) is not in the"
+            " tree: inserted directly into the store, or recorded after the tree's last update"
+        ) in run.err
 
 
 def test_two_swapped_entries_are_caught_by_the_full_check(log: FakeLog, key: Path) -> None:
@@ -544,18 +607,29 @@ def test_two_neighbouring_entries_swapped_are_named(log: FakeLog, key: Path) -> 
     assert "entries 10 and 11 were swapped: records reordered" in run.err
 
 
-def test_an_entry_inserted_into_the_store_is_named(log: FakeLog, key: Path) -> None:
+@pytest.mark.parametrize("leaf_indices", [True, False], ids=["leaf-index", "older-server"])
+def test_an_entry_inserted_into_the_store_is_named(
+    signer: NoteSigner, key: Path, leaf_indices: bool
+) -> None:
+    log = FakeLog(signer, leaf_indices=leaf_indices)
+    log.add(20)
+    log.sign()
     # A record slipped into a gap of the notification ids, behind the projection's back.
-    store = log.store
-    position = next(
-        i for i in range(5, 20) if store[i].notification_id - store[i - 1].notification_id > 1
-    )
-    forged = Entry(store[0].entry.originator_id, 99, TOPICS[0], bytes(32))
-    store.insert(position, Record(store[position - 1].notification_id + 1, forged, "absent"))
+    case = an_early_case(log)
+    position = log.slip_in(case)
+    forged = log.store[position]
     run = verify(log, key, full=True)
     assert run.code is ExitCode.ENTRIES_MISMATCH
     assert f"the store's entry {position} is not in the signed tree" in run.err
     assert "an inserted record" in run.err
+    # Its null leaf index, when the server gives it, says which record the tree never took in.
+    named = (
+        f"entry {position}: {case} version {forged.entry.version} ({forged.entry.topic},"
+        f" notification id {forged.notification_id}) is not in the tree: inserted directly"
+        " into the store"
+    )
+    assert (named in run.err) is leaf_indices
+    assert "or recorded after" not in run.err
 
 
 def test_a_forged_unsealed_entry_after_sealed_ones_breaks_the_seals(
@@ -587,6 +661,23 @@ def test_the_full_check_stops_at_the_first_failure_in_its_order(log: FakeLog, ke
     assert verify(log, key, full=True).code is ExitCode.ENTRIES_MISMATCH
 
 
+def test_the_verifiers_compact_tree_answers_as_the_merkle_tree() -> None:
+    random = Random(3)
+    compact, reference = _CompactTree(), MerkleTree()
+    assert compact.root() == reference.root()
+    for size in range(1, 70):
+        leaf = random.randbytes(32)
+        compact.append(leaf)
+        reference.append(leaf)
+        assert compact.size == reference.size == size
+        assert compact.leaves[-32:] == leaf
+        assert compact.root() == reference.root()
+        for other in (1, size // 2 or 1, size - 1 or 1):
+            assert compact.root(other) == reference.root(other)
+            assert compact.consistency_proof(other) == reference.consistency_proof(other)
+            assert compact.inclusion_proof(other - 1) == reference.inclusion_proof(other - 1)
+
+
 def test_progress_is_reported_on_long_runs(log: FakeLog, key: Path) -> None:
     log.add(100)
     log.sign()
@@ -599,14 +690,47 @@ def test_progress_is_reported_on_long_runs(log: FakeLog, key: Path) -> None:
 # --- One case -----------------------------------------------------------------------------------
 
 
-def test_a_case_whose_event_is_missing_from_the_tree_is_not_included(
-    log: FakeLog, key: Path
+@pytest.mark.parametrize("leaf_indices", [True, False], ids=["leaf-index", "older-server"])
+def test_a_case_event_recorded_after_the_last_tree_update_is_noted_not_failed(
+    signer: NoteSigner, key: Path, leaf_indices: bool
 ) -> None:
+    log = FakeLog(signer, leaf_indices=leaf_indices)
+    log.add(20)
+    log.sign()
     case = a_case_with_events(log)
-    log.add(1, project=False, case=case)  # in the store, never taken into the tree
+    log.add(2, project=False, case=case)  # stored, but the projection has not run since
+    run = verify(log, key, case=case)
+    assert run.code is ExitCode.OK, run.err
+    last = log.last_version[case]
+    for version in (last - 1, last):
+        assert (
+            f"{case} version {version}: recorded after the last tree update; not yet in the log"
+        ) in run.err
+    assert f"case {case}: {last - 2} events included, 2 not yet covered by a checkpoint" in (
+        run.out
+    )
+
+
+@pytest.mark.parametrize("leaf_indices", [True, False], ids=["leaf-index", "older-server"])
+def test_a_case_event_slipped_in_behind_the_projection_is_not_included(
+    signer: NoteSigner, key: Path, leaf_indices: bool
+) -> None:
+    log = FakeLog(signer, leaf_indices=leaf_indices)
+    log.add(20)
+    case = an_early_case(log)
+    # Written with SQL into a gap of the ids the projection has passed: it never takes it in,
+    # though the case goes on after it and its next version is in the tree.
+    log.slip_in(case)
+    slipped = log.last_version[case]
+    log.add(1, case=case)
+    log.sign()
     run = verify(log, key, case=case)
     assert run.code is ExitCode.CASE_NOT_INCLUDED
-    assert f"version {log.last_version[case]} is in the store but not in the log" in run.err
+    assert (
+        f"version {slipped} is in the store but not in the log, though version {slipped + 1}"
+        " is: slipped in behind the projection"
+    ) in run.err
+    assert "recorded after the last tree update" not in run.err
 
 
 def test_a_case_whose_stored_event_was_changed_is_not_included(log: FakeLog, key: Path) -> None:
@@ -615,7 +739,7 @@ def test_a_case_whose_stored_event_was_changed_is_not_included(log: FakeLog, key
     log.change(position)
     run = verify(log, key, case=case)
     assert run.code is ExitCode.CASE_NOT_INCLUDED
-    assert f"version 1 (entry {position}): the stored record does not hash" in run.err
+    assert f"version 1 (leaf {position}): the stored record does not hash" in run.err
 
 
 def test_a_case_with_a_deleted_event_is_not_included(log: FakeLog, key: Path) -> None:
@@ -624,7 +748,7 @@ def test_a_case_with_a_deleted_event_is_not_included(log: FakeLog, key: Path) ->
     del log.store[position]
     run = verify(log, key, case=case)
     assert run.code is ExitCode.CASE_NOT_INCLUDED
-    assert f"version 1 (entry {position}) is in the log but no longer in the store" in run.err
+    assert f"version 1 (leaf {position}) is in the log but no longer in the store" in run.err
 
 
 def test_a_case_with_no_events_is_not_included(log: FakeLog, key: Path) -> None:
@@ -687,6 +811,26 @@ def test_a_log_with_no_checkpoint_yet_is_unavailable(signer: NoteSigner, key: Pa
     run = verify(fresh, key)
     assert run.code is ExitCode.UNAVAILABLE
     assert "no signed checkpoint yet" in run.err
+
+
+class Renumbered:
+    """A log whose stream numbers entries by their leaf, not their position: not the contract."""
+
+    def __init__(self, log: FakeLog) -> None:
+        self.log, self.base_url = log, log.base_url
+
+    def get_json(self, path: str, params: Mapping[str, object] | None = None) -> Any:
+        body = self.log.get_json(path, params)
+        for entry in body.get("entries", []):
+            entry["index"] = entry["leaf_index"]
+        return body
+
+
+def test_a_stream_not_numbered_by_position_is_unavailable(log: FakeLog, key: Path) -> None:
+    del log.store[7]
+    run = verify(Renumbered(log), key, full=True)
+    assert run.code is ExitCode.UNAVAILABLE
+    assert "entry 7: the stream numbers it 8, not by its position" in run.err
 
 
 def test_a_malformed_entry_is_unavailable(log: FakeLog, key: Path) -> None:
