@@ -10,11 +10,14 @@ exactly what the store held when the projection read it. Rows:
 - ``audit_leaves``: which record each leaf is (notification id, originator id, version), so the
   entries endpoint and ``--case`` can find a record's leaf;
 - ``audit_checkpoints``: the signed checkpoints, copied from their ``AuditCheckpoint`` events.
+  A rebuild keeps it (it is not among the tables the projection rebuilds): while the tree is
+  rebuilt, the checkpoints already signed stay readable. Anyone who can write to the database
+  can add rows, so readers take only checkpoints whose note the log's key really signed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,10 +44,11 @@ from sqlalchemy import (
 )
 
 from domain.audit import AuditCheckpoint
-from projections.audit_leaf import Entry
+from projections.audit_leaf import Entry, b64
 from projections.database import UtcDateTime, insert_into, metadata
 from projections.engine import Projection
 from projections.merkle import PerfectSubtrees, completed_subtrees
+from projections.signed_note import NoteError, NoteVerifier, parse_checkpoint
 
 audit_nodes = Table(
     "audit_nodes",
@@ -84,17 +88,31 @@ class AuditLogProjection(Projection):
     """Appends each stored record to the tree; copies checkpoint events into their table."""
 
     name = "audit_log"
-    tables = (audit_nodes, audit_leaves, audit_checkpoints)
+    tables = (audit_nodes, audit_leaves)
 
     def __init__(self) -> None:
         self._size: int | None = None
         # The hash of the last complete subtree at each level: the left siblings a new leaf needs.
         self._last: dict[int, bytes] = {}
+        # Rows of this batch, written in one statement per table at its end.
+        self._nodes: list[dict[str, Any]] = []
+        self._leaves: list[dict[str, Any]] = []
 
     def start_batch(self) -> None:
         """Forget the cached frontier: another process may have appended since."""
         self._size = None
         self._last = {}
+        self._nodes = []
+        self._leaves = []
+
+    def end_batch(self, conn: Connection) -> None:
+        """Write the batch's nodes and leaves."""
+        if self._nodes:
+            conn.execute(insert(audit_nodes), self._nodes)
+        if self._leaves:
+            conn.execute(insert(audit_leaves), self._leaves)
+        self._nodes = []
+        self._leaves = []
 
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
         """Not used: the tree needs the stored record, which ``apply_stored`` receives."""
@@ -114,25 +132,20 @@ class AuditLogProjection(Projection):
             notification.topic,
             notification.state,
         )
-        nodes = completed_subtrees(index, entry.leaf_hash, self._last.__getitem__)
-        conn.execute(
-            insert(audit_nodes),
-            [
-                {"level": level, "position": position, "hash": digest}
-                for level, position, digest in nodes
-            ],
-        )
-        for level, _position, digest in nodes:
+        for level, position, digest in completed_subtrees(
+            index, entry.leaf_hash, self._last.__getitem__
+        ):
+            self._nodes.append({"level": level, "position": position, "hash": digest})
             self._last[level] = digest
         is_checkpoint = isinstance(event, AuditCheckpoint.Event)
-        conn.execute(
-            insert(audit_leaves).values(
-                leaf_index=index,
-                notification_id=notification.id,
-                originator_id=str(notification.originator_id),
-                version=notification.originator_version,
-                checkpoint=is_checkpoint,
-            )
+        self._leaves.append(
+            {
+                "leaf_index": index,
+                "notification_id": notification.id,
+                "originator_id": str(notification.originator_id),
+                "version": notification.originator_version,
+                "checkpoint": is_checkpoint,
+            }
         )
         self._size = index + 1
         if is_checkpoint:
@@ -178,13 +191,22 @@ def tree_size(conn: Connection) -> int:
     return 0 if last is None else int(last) + 1
 
 
+class TreeRebuilding(Exception):
+    """A node the tree's size promises is not there: the tree is being rebuilt right now."""
+
+
 class StoredTree(PerfectSubtrees):
-    """The audit tree as the projection stored it, read through one connection."""
+    """The audit tree as the projection stored it, read through one connection.
+
+    A root or proof needs O(log n) perfect subtrees; each is fetched in one query for all of
+    them: a dry run of the computation records which it will ask for.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._size = tree_size(conn)
         self._cache: dict[tuple[int, int], bytes] = {}
+        self._wanted: list[tuple[int, int]] | None = None
 
     @property
     def size(self) -> int:
@@ -194,14 +216,57 @@ class StoredTree(PerfectSubtrees):
     def perfect(self, level: int, position: int) -> bytes:
         """One stored perfect subtree's hash."""
         key = (level, position)
-        if key not in self._cache:
-            digest = self.conn.execute(
-                select(audit_nodes.c.hash).where(
-                    audit_nodes.c.level == level, audit_nodes.c.position == position
-                )
-            ).scalar_one()
-            self._cache[key] = bytes(digest)
+        if key in self._cache:
+            return self._cache[key]
+        if self._wanted is not None:
+            self._wanted.append(key)
+            return bytes(32)
+        self._fetch([key])
         return self._cache[key]
+
+    def root(self, size: int | None = None) -> bytes:
+        """The root of the first ``size`` leaves."""
+        self._prefetch(lambda: super(StoredTree, self).root(size))
+        return super().root(size)
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """The audit path of leaf ``index`` in the tree of ``size`` leaves."""
+        self._prefetch(lambda: super(StoredTree, self).inclusion_proof(index, size))
+        return super().inclusion_proof(index, size)
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        """The consistency proof from ``old_size`` leaves to ``new_size``."""
+        self._prefetch(lambda: super(StoredTree, self).consistency_proof(old_size, new_size))
+        return super().consistency_proof(old_size, new_size)
+
+    def _prefetch(self, compute: Callable[[], object]) -> None:
+        self._wanted = []
+        try:
+            compute()
+            wanted = self._wanted
+        finally:
+            self._wanted = None
+        self._fetch(wanted)
+
+    def _fetch(self, keys: list[tuple[int, int]]) -> None:
+        missing = [key for key in dict.fromkeys(keys) if key not in self._cache]
+        if not missing:
+            return
+        rows = self.conn.execute(
+            select(audit_nodes.c.level, audit_nodes.c.position, audit_nodes.c.hash).where(
+                or_(
+                    *(
+                        and_(audit_nodes.c.level == level, audit_nodes.c.position == position)
+                        for level, position in missing
+                    )
+                )
+            )
+        ).all()
+        for row in rows:
+            self._cache[(row.level, row.position)] = bytes(row.hash)
+        for level, position in missing:
+            if (level, position) not in self._cache:
+                raise TreeRebuilding(f"node {level}/{position} of the audit tree is not there")
 
 
 @dataclass(frozen=True)
@@ -232,29 +297,51 @@ def _checkpoints(rows: Iterable[Any]) -> list[Checkpoint]:
     ]
 
 
-def latest_checkpoint(conn: Connection, origin: str | None = None) -> Checkpoint | None:
-    """The checkpoint of the largest size (of ``origin``, when given)."""
-    query = select(audit_checkpoints).order_by(audit_checkpoints.c.size.desc()).limit(1)
-    if origin is not None:
-        query = query.where(audit_checkpoints.c.origin == origin)
-    found = _checkpoints(conn.execute(query).all())
-    return found[0] if found else None
+def genuine(checkpoint: Checkpoint, verifier: NoteVerifier | None) -> bool:
+    """Whether the log's key signed this checkpoint, saying what its row says (no key: any)."""
+    if verifier is None:
+        return True
+    try:
+        origin, size, root = parse_checkpoint(verifier.open(checkpoint.note))
+    except NoteError:
+        return False
+    return (origin, size, b64(root)) == (checkpoint.origin, checkpoint.size, checkpoint.root_hash)
 
 
 def checkpoints(
     conn: Connection,
+    verifier: NoteVerifier | None,
     *,
     size: int | None = None,
     before: int | None = None,
     limit: int = 100,
 ) -> list[Checkpoint]:
-    """Checkpoints, largest first: the one of ``size``, or those smaller than ``before``."""
-    query = select(audit_checkpoints).order_by(audit_checkpoints.c.size.desc()).limit(limit)
-    if size is not None:
-        query = query.where(audit_checkpoints.c.size == size)
-    if before is not None:
-        query = query.where(audit_checkpoints.c.size < before)
-    return _checkpoints(conn.execute(query).all())
+    """Genuine checkpoints, largest first: the one of ``size``, or those smaller than ``before``.
+
+    Forged rows are skipped without using up ``limit``; with a key, only its log's rows count.
+    """
+    found: list[Checkpoint] = []
+    chunk = max(limit, 50)
+    while len(found) < limit:
+        query = select(audit_checkpoints).order_by(audit_checkpoints.c.size.desc()).limit(chunk)
+        if verifier is not None:
+            query = query.where(audit_checkpoints.c.origin == verifier.name)
+        if size is not None:
+            query = query.where(audit_checkpoints.c.size == size)
+        if before is not None:
+            query = query.where(audit_checkpoints.c.size < before)
+        rows = _checkpoints(conn.execute(query).all())
+        found += [row for row in rows if genuine(row, verifier)]
+        if len(rows) < chunk or size is not None:
+            break
+        before = rows[-1].size
+    return found[:limit]
+
+
+def latest_checkpoint(conn: Connection, verifier: NoteVerifier | None) -> Checkpoint | None:
+    """The genuine checkpoint of the largest size."""
+    found = checkpoints(conn, verifier, limit=1)
+    return found[0] if found else None
 
 
 def uncheckpointed_leaves(conn: Connection, since_size: int) -> int:

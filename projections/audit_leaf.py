@@ -14,6 +14,7 @@ every byte of the stored record. An auditor in any language can recompute a leaf
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import struct
 from dataclasses import dataclass
@@ -21,6 +22,11 @@ from dataclasses import dataclass
 from projections.merkle import leaf_hash
 
 _LENGTH = struct.Struct(">I")
+
+
+def b64(digest: bytes) -> str:
+    """A hash as checkpoints, proofs and the audit API write it: standard padded base64."""
+    return base64.b64encode(digest).decode()
 
 
 def _field(value: bytes) -> bytes:

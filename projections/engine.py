@@ -61,6 +61,9 @@ class Projection(ABC):
     def start_batch(self) -> None:  # noqa: B027 - optional hook
         """Called before each batch; projections may reset per-batch caches."""
 
+    def end_batch(self, conn: Connection) -> None:  # noqa: B027 - optional hook
+        """Called after a batch's last event, in its transaction: write what was buffered."""
+
 
 @dataclass(frozen=True)
 class ProjectionStatus:
@@ -178,6 +181,7 @@ class ProjectionRunner:
                     for notification in notifications:
                         event = self.app.mapper.to_domain_event(notification)
                         projection.apply_stored(conn, notification, event)
+                    projection.end_batch(conn)
             except PositionMoved:
                 log.debug("projection %s: batch after %s applied by another runner", name, start)
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -13,8 +14,9 @@ from domain.perception import DEVELOPMENT_RESPONSE_KEY
 from projections.database import create_tables, make_engine
 from projections.engine import ProjectionRunner
 from projections.registry import all_projections
-from service.audit.checkpoints import Checkpointer
-from service.audit.keys import load_signer
+from projections.signed_note import NoteVerifier
+from service.audit.checkpoints import Checkpointer, SignedMemory
+from service.audit.keys import load_signer, load_verifier, signed_file
 from service.settings import Settings
 from service.tables import create_service_tables
 from webhooks.deliveries import WebhookDeliverer
@@ -49,6 +51,8 @@ class Runtime:
     replays: Replayer
     #: None when no audit signing key is configured: the tree grows, but nothing is signed.
     checkpointer: Checkpointer | None = None
+    #: The key checkpoints are checked with (the signer's, or the configured public key).
+    audit_verifier: NoteVerifier | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -94,11 +98,12 @@ class Runtime:
                 "target this machine's own services; use it for development only"
             )
         signer = load_signer(settings)
+        audit_verifier = load_verifier(settings, signer)
         checkpointer = None
         if signer is None:
-            log.warning(
-                "no audit signing key (K2K_AUDIT_KEY_FILE or K2K_AUDIT_KEY): the audit log "
-                "is built but no checkpoint is signed; make a key with k2k audit keygen"
+            log.info(
+                "no audit signing key (K2K_AUDIT_KEY_FILE or K2K_AUDIT_KEY): this process "
+                "signs no checkpoints; make a key with k2k audit keygen"
             )
         else:
             checkpointer = Checkpointer(
@@ -108,6 +113,7 @@ class Runtime:
                 signer,
                 every_events=settings.audit_checkpoint_events,
                 every_seconds=settings.audit_checkpoint_seconds,
+                memory=SignedMemory(signed_file(settings), signer),
             )
         return cls(
             settings=settings,
@@ -120,6 +126,7 @@ class Runtime:
             webhooks=webhooks,
             replays=replays,
             checkpointer=checkpointer,
+            audit_verifier=audit_verifier,
         )
 
     def worker_context(self) -> WorkerContext:
@@ -168,10 +175,6 @@ class Runtime:
         def relay() -> None:
             self.relay.run_forever(self._stop, self.settings.relay_interval)
 
-        def checkpoints() -> None:
-            if self.checkpointer is not None:
-                self.checkpointer.run_forever(self._stop, CHECKPOINT_POLL_SECONDS)
-
         def jobs() -> None:
             # Embedded mode's worker: the same job functions rq would run, from the jobs table.
             while not self._stop.is_set():
@@ -183,13 +186,16 @@ class Runtime:
                 if not ran:
                     self._stop.wait(self.settings.relay_interval)
 
-        threads = [
+        threads: list[tuple[str, Callable[[], None]]] = [
             ("k2k-projections", project),
             ("k2k-maintenance", maintain),
             ("k2k-relay", relay),
         ]
-        if self.checkpointer is not None:
-            threads.append(("k2k-audit", checkpoints))
+        checkpointer = self.checkpointer
+        if checkpointer is not None:
+            threads.append(
+                ("k2k-audit", lambda: checkpointer.run_forever(self._stop, CHECKPOINT_POLL_SECONDS))
+            )
         if self.settings.embedded:
             threads.append(("k2k-jobs", jobs))
         for name, target in threads:

@@ -51,6 +51,9 @@ class Settings:
     audit_key: str | None = None
     audit_key_file: str | None = None
     audit_origin: str | None = None
+    audit_public_key: str | None = None
+    audit_public_key_file: str | None = None
+    audit_signed_file: str | None = None
     audit_checkpoint_events: int = 1000
     audit_checkpoint_seconds: float = 60.0
 
@@ -101,6 +104,12 @@ class Settings:
             audit_key_file=env.get("K2K_AUDIT_KEY_FILE")
             or (None if env.get("K2K_REDIS_URL") else str(Path(data_dir) / "audit.key")),
             audit_origin=env.get("K2K_AUDIT_ORIGIN") or None,
+            # Web processes without the private key still name the log and check what they serve.
+            audit_public_key=env.get("K2K_AUDIT_PUBLIC_KEY") or None,
+            audit_public_key_file=env.get("K2K_AUDIT_PUBLIC_KEY_FILE")
+            or (None if env.get("K2K_REDIS_URL") else str(Path(data_dir) / "audit.key.pub")),
+            # What the signer last signed, kept outside the database: it never signs a fork of it.
+            audit_signed_file=env.get("K2K_AUDIT_SIGNED_FILE") or None,
             audit_checkpoint_events=int(env.get("K2K_AUDIT_CHECKPOINT_EVENTS", "1000")),
             audit_checkpoint_seconds=float(env.get("K2K_AUDIT_CHECKPOINT_SECONDS", "60")),
         )

@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from projections.signed_note import NoteError, NoteSigner
+from projections.signed_note import NoteError, NoteSigner, NoteVerifier
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -79,3 +79,47 @@ def load_signer(settings: Settings) -> NoteSigner | None:
         return NoteSigner.from_private_key(path.read_text().strip())
     except NoteError as error:
         raise AuditKeyError(f"the audit signing key is not usable: {error}") from error
+
+
+def load_verifier(settings: Settings, signer: NoteSigner | None) -> NoteVerifier | None:
+    """The key checkpoints are checked with: the signer's own, else the configured public key.
+
+    A web process in production has no private key; it still needs the public one to name the
+    log and to serve only checkpoints that really are signed by it.
+    """
+    if signer is not None:
+        return signer.verifier
+    text = settings.audit_public_key
+    if not text and settings.audit_public_key_file:
+        path = Path(settings.audit_public_key_file)
+        if path.exists():
+            text = next(
+                (
+                    line.strip()
+                    for line in path.read_text().splitlines()
+                    if line.strip() and not line.startswith("#")
+                ),
+                None,
+            )
+        elif not _embedded_default_public(settings):
+            raise AuditKeyError(f"K2K_AUDIT_PUBLIC_KEY_FILE {path} does not exist")
+    if not text:
+        return None
+    try:
+        return NoteVerifier.from_verifier_key(text)
+    except NoteError as error:
+        raise AuditKeyError(f"the audit public key is not usable: {error}") from error
+
+
+def _embedded_default_public(settings: Settings) -> bool:
+    default = Path(settings.data_dir) / "audit.key.pub"
+    return settings.embedded and settings.audit_public_key_file == str(default)
+
+
+def signed_file(settings: Settings) -> Path:
+    """Where the signer keeps the last checkpoint it signed (beside its key, not in the store)."""
+    if settings.audit_signed_file:
+        return Path(settings.audit_signed_file)
+    if settings.audit_key_file and not settings.audit_key:
+        return Path(settings.audit_key_file + ".signed")
+    return Path(settings.data_dir) / "audit.signed"

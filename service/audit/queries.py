@@ -7,7 +7,6 @@ in behind the projection's back makes the recomputed root differ from the signed
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -20,11 +19,6 @@ from domain.application import K2K
 from projections.audit import Checkpoint, audit_leaves, tree_size
 from projections.audit_leaf import Entry
 from service.seal import SealStatus, seal_status
-
-
-def b64(digest: bytes) -> str:
-    """Standard padded base64, as checkpoints write hashes."""
-    return base64.b64encode(digest).decode()
 
 
 def present_checkpoint(checkpoint: Checkpoint) -> dict[str, Any]:
@@ -104,8 +98,10 @@ def entry_range(
     records: Sequence[Notification] = app.recorder.select_notifications(
         start=after, limit=limit, inclusive_of_start=inclusive
     )
-    entries = [
-        _entry(
+    leaves = _leaf_indices(conn, [record.id for record in records])
+    entries = []
+    for offset, record in enumerate(records):
+        entry = _entry(
             start + offset,
             record.id,
             record.originator_id,
@@ -114,8 +110,8 @@ def entry_range(
             record.state,
             seal_key,
         )
-        for offset, record in enumerate(records)
-    ]
+        entry["leaf_index"] = leaves.get(record.id)
+        entries.append(entry)
     following = start + len(entries)
     more = len(entries) == limit and (end is None or following < end)
     if not more:
@@ -124,6 +120,18 @@ def entry_range(
     if end is not None:
         query["end"] = end
     return entries, query
+
+
+def _leaf_indices(conn: Connection, notification_ids: list[int]) -> dict[int, int]:
+    """The leaf each of these records is, for those the tree holds."""
+    if not notification_ids:
+        return {}
+    rows = conn.execute(
+        select(audit_leaves.c.notification_id, audit_leaves.c.leaf_index).where(
+            audit_leaves.c.notification_id.in_(notification_ids)
+        )
+    )
+    return {int(row.notification_id): int(row.leaf_index) for row in rows}
 
 
 def aggregate_entries(
@@ -143,17 +151,17 @@ def aggregate_entries(
     for record in app.recorder.select_events(originator_id):
         index, notification_id = leaves.get(record.originator_version, (None, None))
         stored_versions.add(record.originator_version)
-        entries.append(
-            _entry(
-                index,
-                notification_id,
-                record.originator_id,
-                record.originator_version,
-                record.topic,
-                record.state,
-                seal_key,
-            )
+        entry = _entry(
+            index,
+            notification_id,
+            record.originator_id,
+            record.originator_version,
+            record.topic,
+            record.state,
+            seal_key,
         )
+        entry["leaf_index"] = index
+        entries.append(entry)
     # A leaf whose record is gone from the store: a deleted event the auditor must hear about.
     for version, (index, notification_id) in leaves.items():
         if version not in stored_versions:
@@ -166,6 +174,7 @@ def aggregate_entries(
                     "topic": None,
                     "state_sha256": None,
                     "seal": "missing",
+                    "leaf_index": index,
                 }
             )
     return sorted(entries, key=lambda entry: entry["version"])

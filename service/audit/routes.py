@@ -8,20 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy import Connection
 
 from domain.errors import InvalidValue, NotFound
-from projections.audit import StoredTree, checkpoints, latest_checkpoint
+from projections.audit import StoredTree, TreeRebuilding, checkpoints, latest_checkpoint
+from projections.audit_leaf import b64
 from service.audit import schemas
 from service.audit.queries import (
     aggregate_entries,
-    b64,
     entry_range,
     next_link,
     present_checkpoint,
 )
-from service.errors import documents_errors
+from service.errors import documents_errors, problem
 from service.extensions import runtime
 from service.seal import seal_key
 
@@ -33,9 +35,21 @@ blp = Blueprint(
 )
 
 
-def _origin() -> str | None:
-    checkpointer = runtime().checkpointer
-    return checkpointer.origin if checkpointer is not None else None
+REBUILDING = "the audit tree is being rebuilt from the log; try again in a moment"
+
+
+def _rebuilding() -> Response:
+    return problem(503, REBUILDING, headers={"Retry-After": "5"})
+
+
+def _check_size(conn: Connection, tree: StoredTree, field: str, size: int) -> None:
+    """Refuse a size beyond the tree, unless a checkpoint covers it: then the tree is catching up."""
+    if size <= tree.size:
+        return
+    signed = latest_checkpoint(conn, runtime().audit_verifier)
+    if signed is not None and size <= signed.size:
+        raise TreeRebuilding(f"the tree holds {tree.size} of {signed.size} signed events")
+    raise InvalidValue(field, f"the tree holds {tree.size} events")
 
 
 @blp.route("/public-key")
@@ -46,12 +60,11 @@ class PublicKey(MethodView):
     @documents_errors(blp, 404)
     def get(self) -> dict[str, Any]:
         """The verifier key checkpoints are signed with (compare it with a copy you trust)."""
-        checkpointer = runtime().checkpointer
-        if checkpointer is None:
+        verifier = runtime().audit_verifier
+        if verifier is None:
             raise NotFound("this service has no audit signing key configured")
-        verifier = checkpointer.signer.verifier
         return {
-            "origin": checkpointer.origin,
+            "origin": verifier.name,
             "verifier_key": verifier.verifier_key,
             "key_id": verifier.key_id.hex(),
             "algorithm": "Ed25519",
@@ -67,7 +80,7 @@ class LatestCheckpoint(MethodView):
     def get(self) -> dict[str, Any]:
         """The checkpoint of the largest tree signed so far."""
         with runtime().engine.connect() as conn:
-            checkpoint = latest_checkpoint(conn, _origin())
+            checkpoint = latest_checkpoint(conn, runtime().audit_verifier)
         if checkpoint is None:
             raise NotFound("no checkpoint has been signed yet")
         return present_checkpoint(checkpoint)
@@ -84,7 +97,13 @@ class Checkpoints(MethodView):
         """The checkpoint of one ``size``, or the largest ones (below ``before``)."""
         limit = args["limit"]
         with runtime().engine.connect() as conn:
-            found = checkpoints(conn, size=args.get("size"), before=args.get("before"), limit=limit)
+            found = checkpoints(
+                conn,
+                runtime().audit_verifier,
+                size=args.get("size"),
+                before=args.get("before"),
+                limit=limit,
+            )
         following = None
         if len(found) == limit and args.get("size") is None:
             following = next_link(
@@ -99,18 +118,20 @@ class InclusionProof(MethodView):
 
     @blp.arguments(schemas.InclusionQueryArgsSchema, location="query")
     @blp.response(200, schemas.InclusionProofSchema)
-    @documents_errors(blp, 422)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    @documents_errors(blp, 422, 503)
+    def get(self, args: dict[str, Any]) -> Any:
         """The audit path of leaf ``index`` in the tree of the first ``size`` leaves."""
         index, size = args["index"], args["size"]
-        with runtime().engine.connect() as conn:
-            tree = StoredTree(conn)
-            if size > tree.size:
-                raise InvalidValue("size", f"the tree holds {tree.size} events")
-            if index >= size:
-                raise InvalidValue("index", f"must be less than size ({size})")
-            proof = tree.inclusion_proof(index, size)
-            leaf = tree.perfect(0, index)
+        try:
+            with runtime().engine.connect() as conn:
+                tree = StoredTree(conn)
+                _check_size(conn, tree, "size", size)
+                if index >= size:
+                    raise InvalidValue("index", f"must be less than size ({size})")
+                proof = tree.inclusion_proof(index, size)
+                leaf = tree.perfect(0, index)
+        except TreeRebuilding:
+            return _rebuilding()
         return {
             "index": index,
             "size": size,
@@ -125,17 +146,19 @@ class ConsistencyProof(MethodView):
 
     @blp.arguments(schemas.ConsistencyQueryArgsSchema, location="query")
     @blp.response(200, schemas.ConsistencyProofSchema)
-    @documents_errors(blp, 422)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    @documents_errors(blp, 422, 503)
+    def get(self, args: dict[str, Any]) -> Any:
         """The RFC 6962 consistency proof from the tree of ``from`` leaves to that of ``to``."""
         old, new = args["from_size"], args["to_size"]
-        with runtime().engine.connect() as conn:
-            tree = StoredTree(conn)
-            if new > tree.size:
-                raise InvalidValue("to", f"the tree holds {tree.size} events")
-            if old > new:
-                raise InvalidValue("from", f"must not be more than to ({new})")
-            proof = tree.consistency_proof(old, new)
+        try:
+            with runtime().engine.connect() as conn:
+                tree = StoredTree(conn)
+                _check_size(conn, tree, "to", new)
+                if old > new:
+                    raise InvalidValue("from", f"must not be more than to ({new})")
+                proof = tree.consistency_proof(old, new)
+        except TreeRebuilding:
+            return _rebuilding()
         return {"from_size": old, "to_size": new, "proof": [b64(each) for each in proof]}
 
 
@@ -152,6 +175,9 @@ class Entries(MethodView):
         key = seal_key(parts.settings.secrets_key)
         with parts.engine.connect() as conn:
             if args.get("originator_id") is not None:
+                for ranged in ("end", "after"):
+                    if ranged in args:
+                        raise InvalidValue(ranged, "is for a range; not with originator_id")
                 entries = aggregate_entries(parts.app, conn, key, args["originator_id"])
                 return {"entries": entries, "next": None}
             start, end = args["start"], args.get("end")

@@ -103,7 +103,16 @@ class EntrySchema(ma.Schema):
     """
 
     index = fields.Integer(
-        allow_none=True, metadata={"description": "The leaf index; null if not in the tree"}
+        allow_none=True,
+        metadata={
+            "description": "In a range: the entry's place in the stream, counted over the store "
+            "as it is now (what an auditor recomputes). For one aggregate: its leaf index, null "
+            "if the tree does not hold it"
+        },
+    )
+    leaf_index = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The leaf the tree made of this record; null if none"},
     )
     notification_id = fields.Integer(allow_none=True)
     originator_id = fields.String()

@@ -47,6 +47,10 @@ def readyz() -> ResponseReturnValue:
         ready = all(status.lag <= MAX_READY_LAG for status in statuses)
         # Reported, not judged: a relay that is behind delays notifications, not answers.
         checks["relay"] = runtime().relay.status()
+        # Reported, not judged: a signer that refuses to sign a rewritten log must be seen.
+        checkpointer = runtime().checkpointer
+        if checkpointer is not None:
+            checks["audit"] = checkpointer.status()
         checks["event_store"] = "ok"
     except Exception:  # any storage failure means "not ready"; details go to the log only
         log.exception("readiness check failed")

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import delete
 
+from projections.audit import audit_nodes
 from projections.audit_leaf import Entry
 from projections.merkle import MerkleTree, verify_consistency, verify_inclusion
 from projections.signed_note import NoteSigner, parse_checkpoint
@@ -24,10 +26,11 @@ SIGNER = NoteSigner.generate("api.test/k2k")
 
 
 @pytest.fixture
-def audited_app(settings: Settings) -> Iterator[Flask]:
+def audited_app(settings: Settings, tmp_path: Path) -> Iterator[Flask]:
     flask_app = create_app(
         {
             "K2K_DATABASE_URL": settings.database_url,
+            "K2K_DATA_DIR": str(tmp_path),
             "K2K_BACKGROUND": "0",
             "K2K_AUDIT_KEY": SIGNER.private_key,
             "TESTING": True,
@@ -197,3 +200,56 @@ def test_the_audit_endpoints_are_in_the_openapi_document(public: FlaskClient) ->
         "/api/v1/audit/entries",
     ):
         assert "get" in paths[path]
+
+
+def test_while_the_tree_is_rebuilt_proofs_of_signed_sizes_answer_503_not_a_false_alarm(
+    world: Cast, public: FlaskClient
+) -> None:
+    checkpoint = sign_now(world)
+    size = checkpoint["size"]
+    with world.runtime.engine.begin() as conn:
+        # What a rebuild looks like half way: the tree emptied, the signed checkpoints kept.
+        conn.execute(delete(audit_nodes).where(audit_nodes.c.position >= 3))
+
+    consistency = public.get(f"/api/v1/audit/proof/consistency?from=1&to={size}")
+    inclusion = public.get(f"/api/v1/audit/proof/inclusion?index=0&size={size}")
+
+    for response in (consistency, inclusion):
+        assert response.status_code == 503
+        assert response.headers["Retry-After"]
+        assert "rebuilt" in response.json["detail"]
+    assert public.get("/api/v1/audit/checkpoint").json == checkpoint
+
+
+def test_each_entry_names_the_leaf_the_tree_made_of_it(world: Cast, public: FlaskClient) -> None:
+    sign_now(world)
+    entries = public.get("/api/v1/audit/entries?start=2&end=6").json["entries"]
+    assert [entry["index"] for entry in entries] == [2, 3, 4, 5]
+    assert [entry["leaf_index"] for entry in entries] == [2, 3, 4, 5]
+    case_id = entries[0]["originator_id"]
+    response = public.get(f"/api/v1/audit/entries?originator_id={case_id}&end=3")
+    assert response.status_code == 422
+    assert "end" in response.json["errors"]
+
+
+def test_a_web_process_with_only_the_public_key_serves_only_checkpoints_it_signed(
+    world: Cast, settings: Settings, tmp_path: Path
+) -> None:
+    genuine = sign_now(world)
+    world.runtime.app.record_checkpoint("api.test/k2k", 10**6, "AAAA", "forged\n", "00000000")
+    world.project()
+    web = create_app(
+        {
+            "K2K_DATABASE_URL": settings.database_url,
+            "K2K_DATA_DIR": str(tmp_path / "web"),
+            "K2K_AUDIT_PUBLIC_KEY": SIGNER.verifier.verifier_key,
+            "K2K_BACKGROUND": "0",
+        }
+    )
+    try:
+        client = web.test_client()
+        assert client.get("/api/v1/audit/public-key").json["origin"] == "api.test/k2k"
+        assert client.get("/api/v1/audit/checkpoint").json == genuine
+        assert web.extensions["k2k"].checkpointer is None, "no private key, no signing"
+    finally:
+        web.extensions["k2k"].close()

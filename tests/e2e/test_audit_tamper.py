@@ -314,11 +314,34 @@ def test_a_store_rolled_back_to_an_earlier_copy_is_caught(store: Store) -> None:
         assert smaller.code == ExitCode.REWRITTEN, smaller.err
         assert "rolled back" in smaller.err
 
-    # Growing the old copy past the trusted size does not hide it: the trees disagree.
+    # The old copy grows past the trusted size: the signer will not sign a fork of what it
+    # signed (it keeps that beside its key), and says why.
     frozen.advance(days=1)
     store.seed(4, frozen)
+    with store.serve() as url:
+        assert "rewritten" in signer_problem(url)
+        assert verify(store, url).code == ExitCode.REWRITTEN
+
+    # Even a key holder who makes it sign the fork (its record deleted) cannot hide it.
+    (store.folder / "audit.key.signed").unlink()
     with store.serve() as url:
         signed_size(url, len(store.records()))
         grown = verify(store, url)
     assert grown.code == ExitCode.REWRITTEN, grown.err
     assert "rewritten" in grown.err.lower()
+
+
+def signer_problem(url: str, timeout: float = 60) -> str:
+    """Wait until ``/readyz`` reports that the signer refuses to sign; what it says."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=5) as answer:
+                problem = json.load(answer)["checks"].get("audit", {}).get("problem")
+        except OSError:
+            problem = None
+        if problem:
+            return str(problem)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the signer reported no problem within {timeout} s")
+        time.sleep(0.3)

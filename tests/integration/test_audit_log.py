@@ -6,11 +6,12 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from eventsourcing.persistence import Notification
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from domain import clock
 from domain.errors import AlreadyExists
@@ -22,6 +23,7 @@ from projections.signed_note import NoteSigner, parse_checkpoint
 from service.audit.checkpoints import Checkpointer
 from service.runtime import Runtime
 from service.settings import Settings
+from tests.conftest import fresh_postgres_database
 from tests.fakes.webhook_receiver import running_receiver
 from tests.integration.webhook_world import hooked, webhook_settings
 from tests.unit.world import MANAGER, REPORTER, START, FrozenClock, World, register_schemes
@@ -30,11 +32,12 @@ SIGNER = NoteSigner.generate("audit.test/k2k")
 
 
 @pytest.fixture
-def audited(settings: Settings) -> Iterator[Runtime]:
+def audited(settings: Settings, tmp_path: Path) -> Iterator[Runtime]:
     """A runtime that signs checkpoints, after 10 events or 60 seconds."""
     runtime = Runtime.from_settings(
         replace(
             settings,
+            data_dir=str(tmp_path),  # where the signer remembers what it signed
             audit_key=SIGNER.private_key,
             audit_checkpoint_events=10,
             audit_checkpoint_seconds=60,
@@ -44,6 +47,16 @@ def audited(settings: Settings) -> Iterator[Runtime]:
         yield runtime
     finally:
         runtime.close()
+
+
+@pytest.fixture
+def postgres_or_sqlite_copy(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """Other, empty storage of the same kind as ``settings`` (an older copy of the database)."""
+    if settings.is_sqlite:
+        yield replace(settings, database_url=f"sqlite:///{tmp_path / 'older' / 'k2k.sqlite'}")
+        return
+    with fresh_postgres_database() as url:
+        yield replace(settings, database_url=url)
 
 
 @pytest.fixture
@@ -206,8 +219,12 @@ def test_two_processes_signing_the_same_size_make_one_checkpoint(
     assert other.latest() is not None and other.latest().size == size  # type: ignore[union-attr]
 
 
-def test_every_checkpoint_is_published_as_an_audit_checkpoint_webhook(settings: Settings) -> None:
-    runtime = Runtime.from_settings(webhook_settings(settings, audit_key=SIGNER.private_key))
+def test_every_checkpoint_is_published_as_an_audit_checkpoint_webhook(
+    settings: Settings, tmp_path: Path
+) -> None:
+    runtime = Runtime.from_settings(
+        webhook_settings(settings, audit_key=SIGNER.private_key, data_dir=str(tmp_path))
+    )
     try:
         with hooked(runtime) as scenario, running_receiver() as receiver:
             _, secret = scenario.subscribe(receiver.url, ["audit.checkpoint"])
@@ -244,3 +261,80 @@ def test_admin_can_rebuild_the_tree_and_gets_the_same_roots(
     with audited.engine.connect() as conn:
         assert base64.b64encode(StoredTree(conn).root(signed.size)).decode() == signed.root_hash
     assert checkpointer.latest() == signed, "checkpoints live in the log: a rebuild keeps them"
+
+
+def delete_record(runtime: Runtime, notification_id: int) -> None:
+    """Remove one stored event with SQL, as someone with only the database could."""
+    recorder: Any = runtime.app.recorder
+    table = recorder.events_table_name
+    if runtime.settings.is_sqlite:
+        events = create_engine(f"sqlite:///{runtime.settings.event_store_env()['SQLITE_DBNAME']}")
+        column = "rowid"
+    else:
+        events, column = runtime.engine, "notification_id"
+    with events.begin() as conn:
+        conn.execute(text(f"DELETE FROM {table} WHERE {column} = :id"), {"id": notification_id})
+
+
+def test_the_signer_refuses_to_sign_a_tree_rebuilt_over_a_rewritten_store(
+    audited: Runtime, frozen: FrozenClock
+) -> None:
+    case_ids = some_history(audited, frozen)
+    checkpointer = audited.checkpointer
+    assert checkpointer is not None
+    signed = checkpointer.sign_if_due()
+    assert signed is not None
+    # A case's last event goes, then the tree is rebuilt over what is left (every seal holds).
+    last = audited.app.recorder.select_notifications(start=1, limit=10_000)
+    acknowledged = [r for r in last if r.originator_id == case_ids[0]][-1]
+    delete_record(audited, acknowledged.id)
+    audited.runner.rebuild(AuditLogProjection.name)
+    audited.app.comment_on_case(MANAGER, case_ids[1], text="Kemas kini.")
+    frozen.advance(minutes=5)
+
+    assert checkpointer.sign_if_due(force=True) is None
+    assert checkpointer.problem is not None and "rewritten" in checkpointer.problem
+    assert checkpointer.status()["signing"] is False
+    assert checkpointer.latest() == signed, "nothing was signed over the rewritten store"
+
+
+def test_the_signer_refuses_a_store_rolled_back_behind_what_it_signed(
+    audited: Runtime, frozen: FrozenClock, postgres_or_sqlite_copy: Settings
+) -> None:
+    some_history(audited, frozen)
+    checkpointer = audited.checkpointer
+    assert checkpointer is not None
+    assert checkpointer.sign_if_due() is not None
+    # An older copy of the database: the same signer (its record beside the key), a smaller log.
+    older = Runtime.from_settings(
+        replace(
+            postgres_or_sqlite_copy,
+            data_dir=audited.settings.data_dir,
+            audit_key=SIGNER.private_key,
+        )
+    )
+    try:
+        some_history(older, frozen, cases=1)
+        assert older.checkpointer is not None
+        assert older.checkpointer.sign_if_due(force=True) is None
+        assert "rolled back" in (older.checkpointer.problem or "")
+    finally:
+        older.close()
+
+
+def test_a_checkpoint_the_key_did_not_sign_is_ignored(
+    audited: Runtime, frozen: FrozenClock
+) -> None:
+    case_ids = some_history(audited, frozen, cases=1)
+    checkpointer = audited.checkpointer
+    assert checkpointer is not None
+    genuine = checkpointer.sign_if_due()
+    assert genuine is not None
+    # A checkpoint event forged to claim a huge tree would otherwise stop all signing.
+    audited.app.record_checkpoint("audit.test/k2k", 10**9, "AAAA", "not signed\n", "00000000")
+    audited.runner.catch_up()
+
+    assert checkpointer.latest() == genuine
+    audited.app.comment_on_case(MANAGER, case_ids[0], text="Kemas kini.")
+    frozen.advance(minutes=5)
+    assert checkpointer.sign_if_due() is not None

@@ -727,7 +727,11 @@ def test_no_stored_event_or_row_links_a_respondent_to_their_answers(
     assert len(responses) == 11 + 7 + 4
     for notification, event in survey_events:
         # The stored bytes after the seal (decision 0013) are the JSON the library wrote.
-        text = unseal(notification.state).decode() + repr(vars(event)) + str(notification.originator_id)
+        text = (
+            unseal(notification.state).decode()
+            + repr(vars(event))
+            + str(notification.originator_id)
+        )
         assert not [principal for principal in ids if principal in text], type(event).__qualname__
     for event in responses:
         assert set(vars(event)) == {
