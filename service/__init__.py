@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from service.meetings.routes import blp as meetings_blp
     from service.metrics.routes import blp as metrics_blp
     from service.notifications.routes import blp as notifications_blp
+    from service.open311.routes import blp as open311_blp
     from service.people.routes import blp as people_blp
     from service.pprs.routes import blp as pprs_blp
     from service.runtime import Runtime
@@ -86,6 +87,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         audit_blp,
     ):
         api.register_blueprint(blueprint)
+    # Open311 has its own formats and error lists, so it stays out of the OpenAPI document.
+    app.register_blueprint(open311_blp)
     # The payloads we send are documented beside the API (OpenAPI 3.0 has no webhooks object).
     for name, envelope, _ in PAYLOADS.values():
         api.spec.components.schema(name, schema=envelope)

@@ -47,8 +47,17 @@ def _is_public(endpoint: str | None, method: str) -> bool:
     return endpoint in PUBLIC_ENDPOINTS and method in {"GET", "HEAD", "OPTIONS"}
 
 
+#: Open311 clients send their key as the form field ``api_key`` (GeoReport v2), not a header.
+OPEN311_PREFIX = "/open311/"
+
+
 def _load_principal() -> None:
     g.principal = None
+    if request.path.startswith(OPEN311_PREFIX) and request.method == "POST":
+        key = request.form.get("api_key", "").strip()
+        if key:
+            g.principal = authenticate(runtime().engine, key)
+        return  # the Open311 routes answer a missing or unknown key in the spec's own words
     header = request.headers.get("Authorization", "")
     if not header:
         # Refuse before the body is validated: a caller without a token learns nothing else.
