@@ -48,16 +48,22 @@ def _is_public(endpoint: str | None, method: str) -> bool:
 
 
 #: Open311 clients send their key as the form field ``api_key`` (GeoReport v2), not a header.
-OPEN311_PREFIX = "/open311/"
+OPEN311_FILING = "open311.create_request"
+#: A filed request is a few fields and up to 4000 characters of description.
+OPEN311_MAX_BODY = 64 * 1024
 
 
 def _load_principal() -> None:
     g.principal = None
-    if request.path.startswith(OPEN311_PREFIX) and request.method == "POST":
+    if request.endpoint == OPEN311_FILING:
+        request.max_content_length = OPEN311_MAX_BODY
+        # Cache the body before the form is parsed from it: the NUL check and the idempotency
+        # fingerprint read the same bytes after us.
+        request.get_data(cache=True)
         key = request.form.get("api_key", "").strip()
         if key:
             g.principal = authenticate(runtime().engine, key)
-        return  # the Open311 routes answer a missing or unknown key in the spec's own words
+        return  # the Open311 route answers a missing or unknown key in the spec's own words
     header = request.headers.get("Authorization", "")
     if not header:
         # Refuse before the body is validated: a caller without a token learns nothing else.

@@ -8,7 +8,7 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 import marshmallow as ma
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import (
@@ -116,6 +116,12 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 def http_exception_to_problem(error: HTTPException) -> Response:
     """Werkzeug and webargs errors (including request validation) as problems."""
     status = error.code or 500
+    if request.path.startswith("/open311/"):
+        # Open311 clients read the spec's error list, even for a URL or method it lacks.
+        from service.open311.formats import error_response
+
+        fmt = "xml" if request.path.endswith(".xml") else "json"
+        return error_response(fmt, status, error.description or HTTPStatus(status).phrase)
     data = getattr(error, "data", None) or {}
     messages = data.get("errors") or data.get("messages")
     errors = flatten_messages(messages) if messages else None

@@ -8,6 +8,7 @@ array), XML has the spec's root and item elements and the UTF-8 declaration, and
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -38,12 +39,17 @@ def timestamp(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds")
 
 
+#: Characters XML 1.0 cannot carry at all (not even escaped): one of them in a title would make
+#: the whole document unreadable to every client.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
         return timestamp(value) or ""
-    return str(value)
+    return _NOT_XML.sub("\ufffd", str(value))
 
 
 def _element(parent: ElementTree.Element, name: str, value: Any, items: Mapping[str, str]) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, false, func, or_, select
 
 from domain.case import TERMINAL, Status
 from projections.case_list import case_list
@@ -42,7 +42,7 @@ _AGENCIES = {
     "management": "PPR management",
     "committee": "Residents' committee (JPP)",
     "contractor": "Contractor",
-    "resident": "Reporting resident",
+    "resident": "The reporting resident (to confirm or dispute the fix)",
 }
 #: Timeline events as an update's description: what happened, in plain words, not whose words.
 _UPDATE_WORDS = {
@@ -77,14 +77,18 @@ def status_notes(status: str) -> str:
     return _CLOSED_NOTES.get(state) or _OPEN_NOTES.get(state, state.value)
 
 
+#: Between PPR and category in a service code: codes may hold "-" and "_", never ".".
+SEPARATOR = "."
+
+
 def service_code(ppr_code: str, category_code: str) -> str:
     """One service per PPR category."""
-    return f"{ppr_code}-{category_code}"
+    return f"{ppr_code}{SEPARATOR}{category_code}"
 
 
 def split_service_code(code: str) -> tuple[str, str] | None:
     """The PPR and category of a service code, or None if it is not one."""
-    ppr, _, category = code.strip().upper().partition("-")
+    ppr, _, category = code.strip().upper().partition(SEPARATOR)
     return (ppr, category) if ppr and category else None
 
 
@@ -223,12 +227,14 @@ def find_requests(conn: Connection, filters: RequestFilters, now: datetime) -> l
     else:
         if filters.service_codes:
             pairs = [split_service_code(code) for code in filters.service_codes]
+            # No known code among them selects nothing (an empty OR would select everything).
             conditions.append(
                 or_(
+                    false(),
                     *(
                         and_(c.ppr_code == ppr, c.category_code == category)
                         for ppr, category in (pair for pair in pairs if pair)
-                    )
+                    ),
                 )
             )
         end = filters.end or now
@@ -236,7 +242,7 @@ def find_requests(conn: Connection, filters: RequestFilters, now: datetime) -> l
         conditions += [c.reported_at >= start, c.reported_at <= end]
         if filters.statuses and set(filters.statuses) != {"open", "closed"}:
             closed = [state.value for state in TERMINAL]
-            if filters.statuses == ["closed"]:
+            if set(filters.statuses) == {"closed"}:
                 conditions.append(c.status.in_(closed))
             else:
                 conditions.append(c.status.not_in(closed))
@@ -335,9 +341,17 @@ def _update(row: Any) -> dict[str, Any]:
 
 
 def recent_updates(
-    conn: Connection, start: datetime | None, end: datetime | None, now: datetime, limit: int
+    conn: Connection,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime,
+    limit: int,
+    jurisdiction: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Public updates of non-private cases recorded in the window (default the last 90 days)."""
+    """Public updates of non-private cases recorded in the window (default the last 90 days).
+
+    The report itself is not an update: a client that filed it would post it back as one.
+    """
     end = end or now
     start = start or (end - timedelta(days=DEFAULT_DAYS))
     t = case_timeline.c
@@ -349,6 +363,8 @@ def recent_updates(
             case_list.c.private.is_(False),
             t.recorded_at >= start,
             t.recorded_at <= end,
+            t.event_type != "reported",
+            *([case_list.c.ppr_code == jurisdiction.upper()] if jurisdiction else []),
         )
         .order_by(t.recorded_at.desc(), t.position.desc())
         .limit(limit)

@@ -8,6 +8,7 @@ same validation, idempotency (``Idempotency-Key``) and history as ``POST /api/v1
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, g, request
@@ -28,6 +29,9 @@ FORMAT = "<any(json, xml):fmt>"
 #: When this interface last changed, as discovery reports it.
 CHANGESET = "2026-12-01T00:00:00+00:00"
 DESCRIPTION_LIMIT = 4000
+ADDRESS_LIMIT = 300
+#: The common area of a request that named only the block.
+UNSPECIFIED_AREA = "not given (Open311)"
 TITLE_LIMIT = 140
 #: Nested lists in XML and the element each item is.
 XML_ITEMS = {"attributes": "attribute", "values": "value", "notes": "note", "formats": "format"}
@@ -92,14 +96,22 @@ def service_definition(code: str, fmt: str) -> Response:
     )
 
 
+#: The years a date filter may name: outside them no case exists, and the database cannot store some.
+YEARS = range(1970, 2101)
+
+
 def _when(name: str) -> datetime | None:
     text = request.args.get(name, "").strip()
     if not text:
         return None
+    # An unencoded "+08:00" arrives as " 08:00": put the plus back.
+    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text).replace("Z", "+00:00")
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        value = datetime.fromisoformat(text)
     except ValueError:
         raise Open311Error(400, f"{name} must be an ISO 8601 date and time") from None
+    if value.year not in YEARS:
+        raise Open311Error(400, f"{name} must lie between 1970 and 2100")
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -113,7 +125,7 @@ def _number(name: str, default: int, maximum: int) -> int:
     text = request.args.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
+    if not re.fullmatch(r"[0-9]{1,7}", text) or not 1 <= int(text) <= maximum:
         raise Open311Error(400, f"{name} must be a whole number from 1 to {maximum}")
     return int(text)
 
@@ -126,7 +138,7 @@ def _filters() -> queries.RequestFilters:
         raise Open311Error(
             400, f"start_date to end_date may span at most {queries.DEFAULT_DAYS} days"
         )
-    statuses = _listed("status")
+    statuses = [status.lower() for status in _listed("status") or []] or None
     if statuses and not set(statuses) <= {"open", "closed"}:
         raise Open311Error(400, "status must be open, closed, or both (comma separated)")
     return queries.RequestFilters(
@@ -185,7 +197,14 @@ def service_request_updates(fmt: str) -> Response:
     if start and end and end < start:
         raise Open311Error(400, "end_date must not be before start_date")
     with runtime().engine.connect() as conn:
-        found = queries.recent_updates(conn, start, end, clock.now(), queries.MAX_RESULTS)
+        found = queries.recent_updates(
+            conn,
+            start,
+            end,
+            clock.now(),
+            queries.MAX_RESULTS,
+            request.args.get("jurisdiction_id") or None,
+        )
     return respond(
         fmt, found, root="service_request_updates", item="request_update", items=XML_ITEMS
     )
@@ -202,6 +221,8 @@ def _filer() -> Principal:
 
 def _form(name: str) -> str | None:
     value = request.form.get(name, "").strip()
+    if "\x00" in value:
+        raise Open311Error(400, f"{name} contains a NUL character")
     return value or None
 
 
@@ -252,7 +273,14 @@ def create_request(fmt: str) -> Response:
     if len(description) > DESCRIPTION_LIMIT:
         raise Open311Error(400, f"description must be at most {DESCRIPTION_LIMIT} characters")
     unit = _form("attribute[unit]")
-    common_area = _form("attribute[common_area]") or (None if unit else address_string)
+    # Where the client said nothing finer than the block, the case says so; an address_string
+    # is the client's words and may name a household, so it goes to the (staff-only)
+    # description, never into the public location.
+    common_area = _form("attribute[common_area]") or (None if unit else UNSPECIFIED_AREA)
+    if address_string:
+        description = f"{description}\n\n(Address given: {address_string})"
+    if address_string and len(address_string) > ADDRESS_LIMIT:
+        raise Open311Error(400, f"address_string must be at most {ADDRESS_LIMIT} characters")
     app = runtime().app
     case_id = derived_id("case")
     try:

@@ -17,7 +17,7 @@ from georeport import GeoReport
 from werkzeug.serving import make_server
 
 from domain import clock
-from tests.e2e.conftest import REPORT, Cast
+from tests.e2e.conftest import REPORT, SLA, Cast
 
 BASE = "/open311/v2"
 #: The spec's fields of a service request, in its order.
@@ -60,7 +60,7 @@ def xml(response: Any) -> ElementTree.Element:
 
 def file_request(client: FlaskClient, key: str | None, fmt: str = "json", **fields: str) -> Any:
     form = {
-        "service_code": "SRP-WATER",
+        "service_code": "SRP.WATER",
         "address_id": "B",
         "attribute[common_area]": "Tangga utama",
         "description": "Paip bocor di tangga utama blok B sejak semalam.",
@@ -94,26 +94,26 @@ def test_services_are_one_per_ppr_category_with_the_specs_fields(
     services = public.get(f"{BASE}/services.json").json
     assert isinstance(services, list)
     assert [s["service_code"] for s in services] == [
-        "LSB-LIFT",
-        "LSB-WATER",
-        "SRP-LIFT",
-        "SRP-WATER",
+        "LSB.LIFT",
+        "LSB.WATER",
+        "SRP.LIFT",
+        "SRP.WATER",
     ]
     assert all(list(s) == SERVICE_FIELDS for s in services)
     assert services[2]["group"] == "PPR Seri Pantai" and services[2]["metadata"] is True
     only = public.get(f"{BASE}/services.json?jurisdiction_id=srp").json
-    assert [s["service_code"] for s in only] == ["SRP-LIFT", "SRP-WATER"]
+    assert [s["service_code"] for s in only] == ["SRP.LIFT", "SRP.WATER"]
 
     root = xml(public.get(f"{BASE}/services.xml"))
     assert root.tag == "services"
-    assert [s.findtext("service_code") for s in root.findall("service")][2] == "SRP-LIFT"
+    assert [s.findtext("service_code") for s in root.findall("service")][2] == "SRP.LIFT"
     assert root.find("service/metadata").text == "true"  # type: ignore[union-attr]
 
 
 def test_a_service_definition_asks_for_block_floor_and_unit_or_common_area(
     cast: Cast, public: FlaskClient
 ) -> None:
-    definition = public.get(f"{BASE}/services/SRP-LIFT.json").json
+    definition = public.get(f"{BASE}/services/SRP.LIFT.json").json
     attributes = {a["code"]: a for a in definition["attributes"]}
     assert list(attributes) == ["block", "floor", "unit", "common_area"]
     assert attributes["block"]["datatype"] == "singlevaluelist"
@@ -122,7 +122,7 @@ def test_a_service_definition_asks_for_block_floor_and_unit_or_common_area(
     assert [a["order"] for a in attributes.values()] == [1, 2, 3, 4]
     assert {a["datatype"] for a in list(attributes.values())[1:]} == {"string"}
 
-    root = xml(public.get(f"{BASE}/services/SRP-LIFT.xml"))
+    root = xml(public.get(f"{BASE}/services/SRP.LIFT.xml"))
     assert root.tag == "service_definition"
     assert [k.text for k in root.iter("key")] == ["A", "B"]
 
@@ -131,7 +131,7 @@ def test_a_service_definition_asks_for_block_floor_and_unit_or_common_area(
 def test_unknown_things_get_the_specs_404_error_list(
     cast: Cast, public: FlaskClient, fmt: str
 ) -> None:
-    for path in ("services/SRP-NOPE", "requests/00000000-0000-0000-0000-000000000000", "tokens/x"):
+    for path in ("services/SRP.NOPE", "requests/00000000-0000-0000-0000-000000000000", "tokens/x"):
         response = public.get(f"{BASE}/{path}.{fmt}")
         assert response.status_code == 404
         if fmt == "json":
@@ -155,7 +155,7 @@ def test_requests_are_a_bare_array_of_the_specs_fields_without_personal_data(
     assert [r["service_request_id"] for r in requests] == [case["id"]]
     [request] = requests
     assert list(request) == REQUEST_FIELDS
-    assert request["status"] == "open" and request["service_code"] == "SRP-LIFT"
+    assert request["status"] == "open" and request["service_code"] == "SRP.LIFT"
     assert request["description"] == REPORT["title"]
     assert request["address"] == "Block A, floor 7, a unit"
     assert request["agency_responsible"] == "PPR management"
@@ -205,9 +205,9 @@ def test_filters_ids_override_the_rest_and_dates_default_to_90_days(
         return [r["service_request_id"] for r in public.get(f"{BASE}/requests.json?{query}").json]
 
     assert set(ids("")) == {lift["id"], water["id"]}, "older than 90 days: not by default"
-    assert ids("service_code=SRP-WATER") == [water["id"]]
-    assert set(ids("service_code=SRP-WATER,SRP-LIFT")) == {lift["id"], water["id"]}
-    assert ids(f"service_request_id={old['id']}&service_code=SRP-WATER") == [old["id"]]
+    assert ids("service_code=SRP.WATER") == [water["id"]]
+    assert set(ids("service_code=SRP.WATER,SRP.LIFT")) == {lift["id"], water["id"]}
+    assert ids(f"service_request_id={old['id']}&service_code=SRP.WATER") == [old["id"]]
     since = (clock.now() - timedelta(days=130)).isoformat().replace("+00:00", "Z")
     until = quote((clock.now() - timedelta(days=100)).isoformat())  # "+08:00": + must be %2B
     assert ids(f"start_date={since}&end_date={until}") == [old["id"]]
@@ -268,7 +268,8 @@ def test_service_request_updates_list_public_updates_newest_first(
 
     updates = public.get(f"{BASE}/servicerequestupdates.json").json
 
-    assert [u["description"] for u in updates] == ["Acknowledged by management.", "Reported."]
+    # The report itself is not an update: a client that filed it would post it back as one.
+    assert [u["description"] for u in updates] == ["Acknowledged by management."]
     assert list(updates[0]) == [
         "update_id",
         "service_request_id",
@@ -279,7 +280,8 @@ def test_service_request_updates_list_public_updates_newest_first(
     ]
     root = xml(public.get(f"{BASE}/servicerequestupdates.xml"))
     assert root.tag == "service_request_updates"
-    assert len(root.findall("request_update")) == 2
+    assert len(root.findall("request_update")) == 1
+    assert public.get(f"{BASE}/servicerequestupdates.json?jurisdiction_id=LSB").json == []
 
 
 def test_a_request_filed_with_an_integration_key_is_an_ordinary_case(
@@ -311,7 +313,7 @@ def test_the_same_idempotency_key_files_one_case(cast: Cast, public: FlaskClient
     head = cast.log_head()
     form = {
         "api_key": cast.integration.token,
-        "service_code": "SRP-LIFT",
+        "service_code": "SRP.LIFT",
         "attribute[block]": "A",
         "attribute[unit]": "A-03-02",
         "address_string": "Blok A",
@@ -330,7 +332,7 @@ def test_the_same_idempotency_key_files_one_case(cast: Cast, public: FlaskClient
     ("fields", "words"),
     [
         ({"service_code": ""}, "service_code"),
-        ({"service_code": "SRP-NOPE"}, "service_code"),
+        ({"service_code": "SRP.NOPE"}, "service_code"),
         ({"address_id": "", "attribute[block]": "A"}, "location"),
         ({"address_id": "Z"}, "block"),
         ({"description": ""}, "description"),
@@ -379,13 +381,114 @@ def test_the_published_georeport_client_works_unchanged(cast: Cast, served: str,
     client = GeoReport(served, output_format=fmt)
 
     services = client.get_service_list()
-    definition = client.get_service_definition("SRP-LIFT")
-    requests = client.get_service_requests(service_code="SRP-LIFT", status="open")
+    definition = client.get_service_definition("SRP.LIFT")
+    requests = client.get_service_requests(service_code="SRP.LIFT", status="open")
     one = client.get_service_request(case["id"])
 
-    assert [service["service_code"] for service in services][2] == "SRP-LIFT"
-    assert definition["service_code"] == "SRP-LIFT"
+    assert [service["service_code"] for service in services][2] == "SRP.LIFT"
+    assert definition["service_code"] == "SRP.LIFT"
     listed = requests if isinstance(requests, list) else [requests]  # xmltodict: one is a dict
     assert [request["service_request_id"] for request in listed] == [case["id"]]
     assert one["service_request_id"] == case["id"]
     assert one["status"] == "open"
+
+
+def test_a_ppr_code_with_a_hyphen_makes_a_service_code_that_resolves(
+    cast: Cast, public: FlaskClient
+) -> None:
+    admin = cast.admin
+    assert (
+        admin.post("/api/v1/pprs", json={"code": "PPR-KL", "name": "PPR Kerinchi"}).status_code
+        == 201
+    )
+    admin.post("/api/v1/pprs/PPR-KL/blocks", json={"code": "A", "name": "Blok A", "floors": 5})
+    admin.post(
+        "/api/v1/pprs/PPR-KL/categories",
+        json={"code": "LIFT", "name_ms": "Lif", "name_en": "Lift", "sla": SLA},
+    )
+    cast.project()
+    codes = [s["service_code"] for s in public.get(f"{BASE}/services.json").json]
+    assert "PPR-KL.LIFT" in codes
+    assert public.get(f"{BASE}/services/PPR-KL.LIFT.json").status_code == 200
+    assert public.get(f"{BASE}/requests.json?service_code=NOPE").json == []
+
+
+def test_an_address_string_is_never_published_and_a_block_alone_is_enough(
+    cast: Cast, public: FlaskClient
+) -> None:
+    # As FixMyStreet sends it: coordinates, an address in the client's words, the block.
+    response = public.post(
+        f"{BASE}/requests.json",
+        data={
+            "api_key": cast.integration.token,
+            "service_code": "SRP.LIFT",
+            "lat": "3.1109",
+            "long": "101.6662",
+            "address_string": "Unit A-07-12, Jalan Pantai",
+            "attribute[block]": "A",
+            "description": "Lif rosak",
+        },
+    )
+    assert response.status_code == 201, response.json
+    case_id = response.json[0]["service_request_id"]
+    cast.project()
+    [listed] = public.get(f"{BASE}/requests/{case_id}.json").json
+    assert "A-07-12" not in str(listed)
+    assert listed["address"] == "Block A, not given (Open311)"
+    case = cast.admin.get(f"/api/v1/cases/{case_id}").json
+    assert "Unit A-07-12, Jalan Pantai" in case["description"], "staff still see it"
+
+
+def test_the_same_idempotency_key_with_another_request_is_refused(
+    cast: Cast, public: FlaskClient
+) -> None:
+    headers = {"Idempotency-Key": "k-2"}
+    first = file_request(public, cast.integration.token)
+    assert first.status_code == 201
+    form = {
+        "api_key": cast.integration.token,
+        "service_code": "SRP.WATER",
+        "address_id": "B",
+        "attribute[common_area]": "Tangga",
+        "description": "Satu",
+    }
+    assert public.post(f"{BASE}/requests.json", data=form, headers=headers).status_code == 201
+    form["description"] = "Dua"
+    again = public.post(f"{BASE}/requests.json", data=form, headers=headers)
+    assert again.status_code == 422
+
+
+def test_characters_xml_cannot_carry_do_not_break_the_document(
+    cast: Cast, public: FlaskClient
+) -> None:
+    cast.report(title="Lif rosak \ufffe lagi")
+    cast.project()
+    root = xml(public.get(f"{BASE}/requests.xml"))
+    assert root.findtext("request/description") == "Lif rosak \ufffd lagi"
+
+
+def test_private_cases_are_in_no_open311_answer(cast: Cast, public: FlaskClient) -> None:
+    private = cast.report(private=True)
+    cast.management.post(f"/api/v1/cases/{private['id']}/acknowledge")
+    cast.project()
+    assert public.get(f"{BASE}/tokens/{private['id']}.json").status_code == 404
+    assert public.get(f"{BASE}/requests/{private['id']}.json").status_code == 404
+    assert private["id"] not in str(public.get(f"{BASE}/servicerequestupdates.json").json)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "services.csv", 404),
+        ("POST", "services.json", 405),
+        ("GET", "requests.json?page=%C2%B2", 400),
+        ("GET", "requests.json?start_date=0001-01-01T00:00:00%2B14:00", 400),
+    ],
+)
+def test_every_error_under_open311_is_the_specs_error_list(
+    cast: Cast, public: FlaskClient, method: str, path: str, status: int
+) -> None:
+    response = public.open(f"{BASE}/{path}", method=method)
+    assert response.status_code == status
+    [error] = response.json
+    assert error["code"] == status
