@@ -39,11 +39,14 @@ def default_origin(settings: Settings) -> str:
     return settings.audit_origin or f"{urlsplit(settings.public_url).netloc or 'k2k'}/k2k"
 
 
-def _embedded_default(settings: Settings) -> bool:
-    # Only embedded mode's own default file is made when missing: a production key file that is
-    # not there is a deployment mistake, and a silently new key would break every auditor's trust.
-    default = Path(settings.data_dir) / "audit.key"
-    return settings.embedded and settings.audit_key_file == str(default)
+def _embedded_default(
+    settings: Settings, configured: str | None = None, name: str = "audit.key"
+) -> bool:
+    # Only embedded mode's own default files may be missing (and the key made): a production key
+    # file that is not there is a deployment mistake, and a silently new key would break every
+    # auditor's trust.
+    configured = settings.audit_key_file if configured is None else configured
+    return settings.embedded and configured == str(Path(settings.data_dir) / name)
 
 
 def ensure_embedded_key(settings: Settings) -> Path | None:
@@ -101,7 +104,7 @@ def load_verifier(settings: Settings, signer: NoteSigner | None) -> NoteVerifier
                 ),
                 None,
             )
-        elif not _embedded_default_public(settings):
+        elif not _embedded_default(settings, settings.audit_public_key_file, "audit.key.pub"):
             raise AuditKeyError(f"K2K_AUDIT_PUBLIC_KEY_FILE {path} does not exist")
     if not text:
         return None
@@ -109,11 +112,6 @@ def load_verifier(settings: Settings, signer: NoteSigner | None) -> NoteVerifier
         return NoteVerifier.from_verifier_key(text)
     except NoteError as error:
         raise AuditKeyError(f"the audit public key is not usable: {error}") from error
-
-
-def _embedded_default_public(settings: Settings) -> bool:
-    default = Path(settings.data_dir) / "audit.key.pub"
-    return settings.embedded and settings.audit_public_key_file == str(default)
 
 
 def signed_file(settings: Settings) -> Path:

@@ -38,7 +38,8 @@ blp = Blueprint(
 REBUILDING = "the audit tree is being rebuilt from the log; try again in a moment"
 
 
-def _rebuilding() -> Response:
+@blp.errorhandler(TreeRebuilding)
+def _rebuilding(error: TreeRebuilding) -> Response:
     return problem(503, REBUILDING, headers={"Retry-After": "5"})
 
 
@@ -122,16 +123,13 @@ class InclusionProof(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """The audit path of leaf ``index`` in the tree of the first ``size`` leaves."""
         index, size = args["index"], args["size"]
-        try:
-            with runtime().engine.connect() as conn:
-                tree = StoredTree(conn)
-                _check_size(conn, tree, "size", size)
-                if index >= size:
-                    raise InvalidValue("index", f"must be less than size ({size})")
-                proof = tree.inclusion_proof(index, size)
-                leaf = tree.perfect(0, index)
-        except TreeRebuilding:
-            return _rebuilding()
+        with runtime().engine.connect() as conn:
+            tree = StoredTree(conn)
+            _check_size(conn, tree, "size", size)
+            if index >= size:
+                raise InvalidValue("index", f"must be less than size ({size})")
+            proof = tree.inclusion_proof(index, size)
+            leaf = tree.perfect(0, index)
         return {
             "index": index,
             "size": size,
@@ -150,15 +148,12 @@ class ConsistencyProof(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """The RFC 6962 consistency proof from the tree of ``from`` leaves to that of ``to``."""
         old, new = args["from_size"], args["to_size"]
-        try:
-            with runtime().engine.connect() as conn:
-                tree = StoredTree(conn)
-                _check_size(conn, tree, "to", new)
-                if old > new:
-                    raise InvalidValue("from", f"must not be more than to ({new})")
-                proof = tree.consistency_proof(old, new)
-        except TreeRebuilding:
-            return _rebuilding()
+        with runtime().engine.connect() as conn:
+            tree = StoredTree(conn)
+            _check_size(conn, tree, "to", new)
+            if old > new:
+                raise InvalidValue("from", f"must not be more than to ({new})")
+            proof = tree.consistency_proof(old, new)
         return {"from_size": old, "to_size": new, "proof": [b64(each) for each in proof]}
 
 

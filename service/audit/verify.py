@@ -47,7 +47,7 @@ from urllib.request import Request, urlopen
 
 import click
 
-from projections.audit_leaf import Entry
+from projections.audit_leaf import Entry, b64
 from projections.merkle import (
     HASH_SIZE,
     PerfectSubtrees,
@@ -224,10 +224,6 @@ def _proof(obj: Mapping[str, Any], where: str) -> list[bytes]:
     return [_b64_hash(item, f"{where}, proof") for item in hashes]
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
-
-
 # --- Checkpoints and the auditor's trusted state ------------------------------------------------
 
 
@@ -243,7 +239,7 @@ class Checkpoint:
     @property
     def root_b64(self) -> str:
         """The root hash as the note writes it."""
-        return _b64(self.root)
+        return b64(self.root)
 
 
 def open_checkpoint(verifier: NoteVerifier, note: str) -> Checkpoint:
@@ -813,7 +809,7 @@ def check_entries(
     root = tree.root()
     if root != checkpoint.root or problems:
         headline = (
-            f"the {count} entries hash to root {_b64(root)}, not the signed root"
+            f"the {count} entries hash to root {b64(root)}, not the signed root"
             f" {checkpoint.root_b64} of size {size}"
             if root != checkpoint.root
             else "the entries hash to the signed root, but they are not the records it signed"

@@ -130,10 +130,16 @@ def _number(name: str, default: int, maximum: int) -> int:
     return int(text)
 
 
-def _filters() -> queries.RequestFilters:
+def _window() -> tuple[datetime | None, datetime | None]:
+    """``start_date`` and ``end_date``, in order."""
     start, end = _when("start_date"), _when("end_date")
     if start and end and end < start:
         raise Open311Error(400, "end_date must not be before start_date")
+    return start, end
+
+
+def _filters() -> queries.RequestFilters:
+    start, end = _window()
     if start and end and end - start > timedelta(days=queries.DEFAULT_DAYS):
         raise Open311Error(
             400, f"start_date to end_date may span at most {queries.DEFAULT_DAYS} days"
@@ -193,9 +199,7 @@ def token(token: str, fmt: str) -> Response:
 @blp.get(f"/servicerequestupdates.{FORMAT}")
 def service_request_updates(fmt: str) -> Response:
     """Public updates of requests, newest first (mySociety's extension)."""
-    start, end = _when("start_date"), _when("end_date")
-    if start and end and end < start:
-        raise Open311Error(400, "end_date must not be before start_date")
+    start, end = _window()
     with runtime().engine.connect() as conn:
         found = queries.recent_updates(
             conn,
