@@ -189,14 +189,15 @@ def rebuild(name: str | None) -> None:
     """Drop and replay one read model (or all of them) from the start of the log."""
     with _runtime() as runtime:
         names = [name] if name else list(runtime.runner.projections)
-        head = runtime.runner.head()
         for each in names:
             try:
                 runtime.runner.projection(each)
             except KeyError as error:
                 raise click.ClickException(str(error.args[0])) from error
-            with click.progressbar(length=head, label=f"rebuilding {each}") as bar:
-                runtime.runner.rebuild(each, progress=bar.update)
+        label = f"rebuilding {name}" if name else f"rebuilding all {len(names)} read models"
+        with click.progressbar(length=runtime.runner.head(), label=label) as bar:
+            # One pass over the log feeds every read model being rebuilt.
+            runtime.runner.rebuild_together(names, progress=bar.update)
     click.echo("done")
 
 

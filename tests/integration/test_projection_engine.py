@@ -314,6 +314,69 @@ def test_rebuilding_every_projection_gives_the_rows_built_incrementally(runtime:
     assert positions(runtime.engine) == dict.fromkeys(NAMES, notification_ids(app)[-1])
 
 
+def test_rebuilding_every_projection_in_one_pass_gives_the_rows_of_separate_rebuilds(
+    runtime: Runtime,
+) -> None:
+    app = runtime.app
+    register_ppr(app)
+    cases = record_many_supports(runtime, 4, first_supporter=10)
+    app.acknowledge_case(MANAGER, cases[0])
+    app.resolve_case(MANAGER, cases[0], note="Fixed")
+    runtime.runner.catch_up()
+    for name in NAMES:
+        runtime.runner.rebuild(name)
+    separately = read_models(runtime.engine)
+
+    small = ProjectionRunner(app, runtime.engine, all_projections(), batch_size=3)
+    assert small.rebuild_together() == len(notification_ids(app))
+    assert read_models(runtime.engine) == separately
+    assert positions(runtime.engine) == dict.fromkeys(NAMES, notification_ids(app)[-1])
+
+
+def test_a_one_pass_rebuild_reads_the_log_once_for_all_projections(runtime: Runtime) -> None:
+    register_ppr(runtime.app)
+    record_many_supports(runtime, 3, first_supporter=10)
+    reads: list[int | None] = []
+    recorder: Any = runtime.app.recorder
+    select_notifications = recorder.select_notifications
+
+    def counting(start: int | None, limit: int, **options: Any) -> Sequence[Notification]:
+        reads.append(start)
+        return select_notifications(start, limit, **options)
+
+    small = ProjectionRunner(runtime.app, runtime.engine, all_projections(), batch_size=5)
+    recorder.select_notifications = counting
+    try:
+        small.rebuild_together()
+    finally:
+        del recorder.select_notifications
+    # One page per batch plus the empty page at the head, whatever the number of projections.
+    assert len(reads) == -(-len(notification_ids(runtime.app)) // 5) + 1
+
+
+def test_a_one_pass_rebuild_finishes_alone_when_another_runner_moves_a_position(
+    runtime: Runtime,
+) -> None:
+    app = runtime.app
+    register_ppr(app)
+    record_many_supports(runtime, 4, first_supporter=10)
+    runtime.runner.catch_up()
+    expected = read_models(runtime.engine)
+    small = ProjectionRunner(app, runtime.engine, all_projections(), batch_size=4)
+    other = ProjectionRunner(app, runtime.engine, all_projections(), batch_size=4)
+    moved = False
+
+    def progress(applied: int) -> None:
+        nonlocal moved
+        if not moved:  # after the first batch, a second runner works the case list on its own
+            moved = True
+            other.process_batch("case_list")
+
+    small.rebuild_together(progress=progress)
+    assert read_models(runtime.engine) == expected
+    assert positions(runtime.engine) == dict.fromkeys(NAMES, notification_ids(app)[-1])
+
+
 def test_a_rebuild_that_fails_keeps_the_previous_read_model(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
