@@ -8,24 +8,14 @@ event that made the status terminal.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Connection,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    func,
-    literal,
-    update,
-)
+from sqlalchemy import Boolean, Column, Connection, Index, Integer, String, Table, Text
 
 from domain.case import TERMINAL, Case, Status
+from projections.buffer import RowBuffer
 from projections.database import UtcDateTime, metadata
 from projections.engine import Projection
 
@@ -72,6 +62,28 @@ class CaseListProjection(Projection):
     tables = (case_list,)
     version = 2  # 2: title_folded without a length limit
 
+    def __init__(self) -> None:
+        self._rows = RowBuffer(case_list)
+
+    def start_batch(self) -> None:
+        """Forget the previous batch's rows (it may have rolled back)."""
+        self._rows.clear()
+
+    def prefetch(self, conn: Connection, events: Sequence[DomainEventProtocol[Any]]) -> None:
+        """Read the rows of every case the batch touches, in a few queries."""
+        self._rows.prefetch(
+            conn,
+            [
+                (str(event.originator_id),)
+                for event in events
+                if isinstance(event, Case.Event) and type(event).__name__ != "Reported"
+            ],
+        )
+
+    def end_batch(self, conn: Connection) -> None:
+        """Write the batch's new and changed rows."""
+        self._rows.flush(conn)
+
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
         """Insert the row on ``Reported``; update it on every later case event."""
         if not isinstance(event, Case.Event):
@@ -80,56 +92,54 @@ class CaseListProjection(Projection):
         case_id = str(event.originator_id)
         kind = type(event).__name__
         if kind == "Reported":
-            conn.execute(
-                case_list.insert().values(
-                    case_id=case_id,
-                    ppr_code=fields["ppr_code"],
-                    category_code=fields["category_code"],
-                    block=fields["block"],
-                    floor=fields["floor"],
-                    unit=fields["unit"],
-                    common_area=fields["common_area"],
-                    title=fields["title"],
-                    title_folded=fields["title"].casefold(),
-                    channel=fields["channel"],
-                    status=fields["status"],
-                    whose_move=fields["whose_move"],
-                    reporter_id=fields["actor_id"],
-                    reporter_role=fields["actor_role"],
-                    anonymous=fields["anonymous"],
-                    private=fields["private"],
-                    support_count=0,
-                    public_comment_count=0,
-                    reported_at=fields["occurred_at"],
-                    updated_at=fields["occurred_at"],
-                    version=event.originator_version,
-                )
+            self._rows.insert(
+                {
+                    "case_id": case_id,
+                    "ppr_code": fields["ppr_code"],
+                    "category_code": fields["category_code"],
+                    "block": fields["block"],
+                    "floor": fields["floor"],
+                    "unit": fields["unit"],
+                    "common_area": fields["common_area"],
+                    "title": fields["title"],
+                    "title_folded": fields["title"].casefold(),
+                    "channel": fields["channel"],
+                    "status": fields["status"],
+                    "whose_move": fields["whose_move"],
+                    "reporter_id": fields["actor_id"],
+                    "reporter_role": fields["actor_role"],
+                    "anonymous": fields["anonymous"],
+                    "private": fields["private"],
+                    "support_count": 0,
+                    "public_comment_count": 0,
+                    "reported_at": fields["occurred_at"],
+                    "updated_at": fields["occurred_at"],
+                    "version": event.originator_version,
+                }
             )
             return
-        values: dict[str, Any] = {
-            "status": fields["status"],
-            "whose_move": fields["whose_move"],
-            "updated_at": fields["occurred_at"],
-            "version": event.originator_version,
-        }
-        row = case_list.c
+        row = self._rows.get(conn, case_id)
+        if row is None:
+            raise LookupError(f"case_list: {kind} of case {case_id}, which was never reported")
+        row["status"] = fields["status"]
+        row["whose_move"] = fields["whose_move"]
+        row["updated_at"] = fields["occurred_at"]
+        row["version"] = event.originator_version
         if kind == "Supported":
-            values["support_count"] = row.support_count + 1
+            row["support_count"] += 1
         elif kind == "CommentAdded" and not fields["internal"]:
-            values["public_comment_count"] = row.public_comment_count + 1
+            row["public_comment_count"] += 1
         elif kind == "Recategorised":
-            values["category_code"] = fields["category_code"]
+            row["category_code"] = fields["category_code"]
         elif kind == "Assigned":
-            values["assigned_to"] = fields["to"]
+            row["assigned_to"] = fields["to"]
         elif kind == "Resolved":
-            values["resolved_at"] = fields["occurred_at"]
+            row["resolved_at"] = fields["occurred_at"]
         elif kind == "ResolutionConfirmed":
-            values["rating"] = fields["rating"]
+            row["rating"] = fields["rating"]
         elif kind == "MarkedDuplicate":
-            values["duplicate_of"] = fields["duplicate_of"]
-        if Status(fields["status"]) in TERMINAL:
+            row["duplicate_of"] = fields["duplicate_of"]
+        if Status(fields["status"]) in TERMINAL and row["closed_at"] is None:
             # Comments may follow the outcome; closed_at stays the time the outcome was reached.
-            values["closed_at"] = func.coalesce(
-                row.closed_at, literal(fields["occurred_at"], UtcDateTime())
-            )
-        conn.execute(update(case_list).where(row.case_id == case_id).values(**values))
+            row["closed_at"] = fields["occurred_at"]
+        self._rows.changed(row)

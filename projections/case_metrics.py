@@ -33,6 +33,7 @@ Definitions (DESIGN §6 and issue 3; all times are the events' ``occurred_at``):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,6 +56,7 @@ from domain.case import TERMINAL, Case, Party, Status
 from domain.clock import MALAYSIA
 from domain.ppr import DEFAULT_PRIORITY_SUPPORTS, Ppr
 from domain.sla import is_first_response
+from projections.buffer import RowBuffer
 from projections.database import UtcDateTime, metadata
 from projections.engine import Projection, upsert
 
@@ -161,9 +163,43 @@ class CaseMetricsProjection(Projection):
     tables = (case_metrics, case_resolutions, sla_targets, ppr_settings)
     version = 4  # 4: recorded SLA breaches
 
+    def __init__(self) -> None:
+        self._cases = RowBuffer(case_metrics)
+        self._claims = RowBuffer(case_resolutions)
+        self._targets_of: dict[tuple[str, str], dict[str, Any] | None] = {}
+
+    def start_batch(self) -> None:
+        """Forget the previous batch's rows (it may have rolled back)."""
+        self._cases.clear()
+        self._claims.clear()
+        self._targets_of.clear()
+
+    def prefetch(self, conn: Connection, events: Sequence[DomainEventProtocol[Any]]) -> None:
+        """Read the rows of every earlier-reported case the batch touches, in a few queries."""
+        self._cases.prefetch(
+            conn,
+            [
+                (str(event.originator_id),)
+                for event in events
+                if isinstance(event, Case.Event) and type(event).__name__ != "Reported"
+            ],
+        )
+
+    def end_batch(self, conn: Connection) -> None:
+        """Write the batch's new and changed rows."""
+        self._flush(conn)
+
+    def _flush(self, conn: Connection) -> None:
+        self._cases.flush(conn)
+        self._claims.flush(conn)
+
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
         """Dispatch PPR configuration and case events."""
         if isinstance(event, Ppr.Event):
+            # Configuration changes reach across many cases' rows: write what the batch holds
+            # first, so they see (and change) every row in the database.
+            self._flush(conn)
+            self._targets_of.clear()
             self._apply_ppr(conn, event)
         elif isinstance(event, Case.Event):
             self._apply_case(conn, event)
@@ -219,18 +255,19 @@ class CaseMetricsProjection(Projection):
                 .values(**due_times(row.reported_at, targets))
             )
 
-    @staticmethod
-    def _targets(conn: Connection, ppr_code: str, category: str) -> dict[str, Any] | None:
-        row = (
-            conn.execute(
-                select(sla_targets).where(
-                    sla_targets.c.ppr_code == ppr_code, sla_targets.c.category_code == category
+    def _targets(self, conn: Connection, ppr_code: str, category: str) -> dict[str, Any] | None:
+        if (ppr_code, category) not in self._targets_of:
+            row = (
+                conn.execute(
+                    select(sla_targets).where(
+                        sla_targets.c.ppr_code == ppr_code, sla_targets.c.category_code == category
+                    )
                 )
+                .mappings()
+                .first()
             )
-            .mappings()
-            .first()
-        )
-        return dict(row) if row else None
+            self._targets_of[ppr_code, category] = dict(row) if row else None
+        return self._targets_of[ppr_code, category]
 
     # -- cases ---------------------------------------------------------------------------------
 
@@ -240,122 +277,124 @@ class CaseMetricsProjection(Projection):
         case_id = str(event.originator_id)
         when: datetime = fields["occurred_at"]
         if kind == "Reported":
-            conn.execute(
-                case_metrics.insert().values(
-                    case_id=case_id,
-                    ppr_code=fields["ppr_code"],
-                    category_code=fields["category_code"],
-                    block=fields["block"],
-                    title=fields["title"],
-                    private=fields["private"],
-                    reporter_id=fields["actor_id"],
-                    reported_at=when,
-                    month=month_of(when),
-                    status=fields["status"],
-                    whose_move=fields["whose_move"],
-                    whose_move_since=when,
-                    support_count=0,
-                    designated_priority=False,
-                    resolutions=0,
+            self._cases.insert(
+                {
+                    "case_id": case_id,
+                    "ppr_code": fields["ppr_code"],
+                    "category_code": fields["category_code"],
+                    "block": fields["block"],
+                    "title": fields["title"],
+                    "private": fields["private"],
+                    "reporter_id": fields["actor_id"],
+                    "reported_at": when,
+                    "month": month_of(when),
+                    "status": fields["status"],
+                    "whose_move": fields["whose_move"],
+                    "whose_move_since": when,
+                    "support_count": 0,
+                    "designated_priority": False,
+                    "resolutions": 0,
                     **{f"{party}_seconds": 0.0 for party in PARTIES},
                     **due_times(
                         when,
                         self._targets(conn, fields["ppr_code"], fields["category_code"]),
                     ),
-                )
+                }
             )
             return
-        row = conn.execute(select(case_metrics).where(case_metrics.c.case_id == case_id)).one()
+        row = self._cases.get(conn, case_id)
+        if row is None:
+            raise LookupError(f"case_metrics: {kind} of case {case_id}, which was never reported")
         values: dict[str, Any] = {"status": fields["status"]}
         self._stage_time(row, fields, values)
         self._milestones(conn, row, kind, fields, values)
-        if Status(fields["status"]) in TERMINAL and row.ended_at is None:
+        if Status(fields["status"]) in TERMINAL and row["ended_at"] is None:
             values["ended_at"] = when
             values["ended_status"] = fields["status"]
-        conn.execute(update(case_metrics).where(case_metrics.c.case_id == case_id).values(**values))
+        row.update(values)
+        self._cases.changed(row)
 
     @staticmethod
-    def _stage_time(row: Any, fields: dict[str, Any], values: dict[str, Any]) -> None:
+    def _stage_time(row: dict[str, Any], fields: dict[str, Any], values: dict[str, Any]) -> None:
         """Close the current party's stint when the move passes to someone else (or to no one)."""
-        if fields["whose_move"] == row.whose_move:
+        if fields["whose_move"] == row["whose_move"]:
             return
-        if row.whose_move is not None and row.whose_move_since is not None:
-            stint = (fields["occurred_at"] - row.whose_move_since).total_seconds()
-            column = f"{row.whose_move}_seconds"
-            values[column] = getattr(row, column) + max(stint, 0.0)
+        if row["whose_move"] is not None and row["whose_move_since"] is not None:
+            stint = (fields["occurred_at"] - row["whose_move_since"]).total_seconds()
+            column = f"{row['whose_move']}_seconds"
+            values[column] = row[column] + max(stint, 0.0)
         values["whose_move"] = fields["whose_move"]
         values["whose_move_since"] = fields["occurred_at"]
 
     def _milestones(
-        self, conn: Connection, row: Any, kind: str, fields: dict[str, Any], values: dict[str, Any]
+        self,
+        conn: Connection,
+        row: dict[str, Any],
+        kind: str,
+        fields: dict[str, Any],
+        values: dict[str, Any],
     ) -> None:
         when: datetime = fields["occurred_at"]
-        case_id = row.case_id
-        if kind == "Acknowledged" and row.acknowledged_at is None:
+        case_id = row["case_id"]
+        if kind == "Acknowledged" and row["acknowledged_at"] is None:
             values["acknowledged_at"] = when
         elif (
-            row.first_response_at is None
-            and row.ended_at is None  # a remark after the case ended answers nothing
-            and is_first_response(kind, fields, row.reporter_id)
+            row["first_response_at"] is None
+            and row["ended_at"] is None  # a remark after the case ended answers nothing
+            and is_first_response(kind, fields, row["reporter_id"])
         ):
             values["first_response_at"] = when
         elif kind == "Recategorised":
             values["category_code"] = fields["category_code"]
             values.update(
                 due_times(
-                    row.reported_at, self._targets(conn, row.ppr_code, fields["category_code"])
+                    row["reported_at"],
+                    self._targets(conn, row["ppr_code"], fields["category_code"]),
                 )
             )
         elif kind == "Supported":
-            values["support_count"] = row.support_count + 1
+            values["support_count"] = row["support_count"] + 1
         elif kind == "PriorityDesignated":
             values["designated_priority"] = True
         elif kind == "SlaBreached":
             values[f"{fields['target']}_breach_recorded_at"] = when
         elif kind == "Resolved":
-            if row.resolved_at is None:
+            if row["resolved_at"] is None:
                 values["resolved_at"] = when
-            values["resolutions"] = row.resolutions + 1
-            conn.execute(
-                case_resolutions.insert().values(
-                    case_id=case_id,
-                    number=row.resolutions + 1,
-                    ppr_code=row.ppr_code,
-                    category_code=values.get("category_code", row.category_code),
-                    block=row.block,
-                    resolved_at=when,
-                    month=month_of(when),
-                    outcome="pending",
-                    reopened_within_30_days=False,
-                )
+            values["resolutions"] = row["resolutions"] + 1
+            self._claims.insert(
+                {
+                    "case_id": case_id,
+                    "number": row["resolutions"] + 1,
+                    "ppr_code": row["ppr_code"],
+                    "category_code": values.get("category_code", row["category_code"]),
+                    "block": row["block"],
+                    "resolved_at": when,
+                    "month": month_of(when),
+                    "outcome": "pending",
+                    "reopened_within_30_days": False,
+                }
             )
         elif kind in ("ResolutionConfirmed", "ResolutionDisputed", "Closed"):
             if kind != "ResolutionDisputed":
                 values["closed_at"] = when
                 values["close_kind"] = "verified" if kind == "ResolutionConfirmed" else "auto"
-            self._answer_claim(conn, case_id, row.resolutions, kind, when)
+            self._answer_claim(conn, case_id, row["resolutions"], kind, when)
 
-    @staticmethod
     def _answer_claim(
-        conn: Connection, case_id: str, number: int, kind: str, when: datetime
+        self, conn: Connection, case_id: str, number: int, kind: str, when: datetime
     ) -> None:
         outcome = {
             "ResolutionConfirmed": "confirmed",
             "ResolutionDisputed": "disputed",
             "Closed": "auto_closed",
         }[kind]
-        claim = case_resolutions.c
-        resolved_at = conn.execute(
-            select(claim.resolved_at).where(claim.case_id == case_id, claim.number == number)
-        ).scalar_one()
-        conn.execute(
-            update(case_resolutions)
-            .where(claim.case_id == case_id, claim.number == number)
-            .values(
-                outcome=outcome,
-                answered_at=when,
-                reopened_within_30_days=(
-                    outcome == "disputed" and when - resolved_at <= REOPEN_WINDOW
-                ),
-            )
+        claim = self._claims.get(conn, case_id, number)
+        if claim is None:
+            raise LookupError(f"case_metrics: {kind} of case {case_id} answers no claim of a fix")
+        claim["outcome"] = outcome
+        claim["answered_at"] = when
+        claim["reopened_within_30_days"] = (
+            outcome == "disputed" and when - claim["resolved_at"] <= REOPEN_WINDOW
         )
+        self._claims.changed(claim)

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 #: Events read and applied per transaction (DESIGN §10: ~500 gave 5x the one-per-transaction rate).
 BATCH_SIZE = 500
+#: A rebuild's batches are bigger: more of each batch's rows are touched more than once, and
+#: nobody waits on a read model being rebuilt (bench: 2000 rebuilt ~1.4x faster than 500).
+REBUILD_BATCH_SIZE = 2000
 
 tracking = Table(
     "projection_tracking",
@@ -60,6 +63,11 @@ class Projection(ABC):
 
     def start_batch(self) -> None:  # noqa: B027 - optional hook
         """Called before each batch; projections may reset per-batch caches."""
+
+    def prefetch(  # noqa: B027 - optional hook
+        self, conn: Connection, events: Sequence[DomainEventProtocol[Any]]
+    ) -> None:
+        """Called with the batch's events before the first is applied: read what they touch."""
 
     def end_batch(self, conn: Connection) -> None:  # noqa: B027 - optional hook
         """Called after a batch's last event, in its transaction: write what was buffered."""
@@ -100,11 +108,13 @@ class ProjectionRunner:
         engine: Engine,
         projections: Iterable[Projection],
         batch_size: int = BATCH_SIZE,
+        rebuild_batch_size: int = REBUILD_BATCH_SIZE,
     ) -> None:
         self.app = app
         self.engine = engine
         self.projections = {projection.name: projection for projection in projections}
         self.batch_size = batch_size
+        self.rebuild_batch_size = rebuild_batch_size
         self.wake = threading.Event()
 
     def projection(self, name: str) -> Projection:
@@ -177,9 +187,10 @@ class ProjectionRunner:
                     )
                     if moved.rowcount != 1:
                         raise PositionMoved
+                    events = [self.app.mapper.to_domain_event(each) for each in notifications]
                     projection.start_batch()
-                    for notification in notifications:
-                        event = self.app.mapper.to_domain_event(notification)
+                    projection.prefetch(conn, events)
+                    for notification, event in zip(notifications, events, strict=True):
                         projection.apply_stored(conn, notification, event)
                     projection.end_batch(conn)
             except PositionMoved:
@@ -264,7 +275,7 @@ class ProjectionRunner:
         Returns the new position and the events applied, or None at the head of the log.
         """
         notifications: Sequence[Notification] = self.app.recorder.select_notifications(
-            start=start, limit=self.batch_size, inclusive_of_start=False
+            start=start, limit=self.rebuild_batch_size, inclusive_of_start=False
         )
         if not notifications:
             return None
@@ -278,9 +289,11 @@ class ProjectionRunner:
                 )
                 if moved.rowcount != 1:
                     raise PositionMoved
+            events = [self.app.mapper.to_domain_event(each) for each in notifications]
+            for projection in projections:
                 projection.start_batch()
-            for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
+                projection.prefetch(conn, events)
+            for notification, event in zip(notifications, events, strict=True):
                 for projection in projections:
                     projection.apply_stored(conn, notification, event)
             for projection in projections:

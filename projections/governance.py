@@ -36,6 +36,7 @@ from sqlalchemy import (
 from domain.committee import Committee
 from domain.decision import Decision
 from domain.meeting import Meeting
+from projections.buffer import RowBuffer
 from projections.database import UtcDateTime, metadata
 from projections.engine import Projection
 
@@ -123,6 +124,20 @@ class GovernanceProjection(Projection):
     name = "governance"
     tables = (committees, committee_seats, meetings, decisions)
 
+    def __init__(self) -> None:
+        self._meetings = RowBuffer(meetings)
+        self._decisions = RowBuffer(decisions)
+
+    def start_batch(self) -> None:
+        """Forget the previous batch's rows (it may have rolled back)."""
+        self._meetings.clear()
+        self._decisions.clear()
+
+    def end_batch(self, conn: Connection) -> None:
+        """Write the batch's new and changed meetings and decisions."""
+        self._meetings.flush(conn)
+        self._decisions.flush(conn)
+
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
         """Dispatch committee, meeting and decision events."""
         if isinstance(event, Committee.Event):
@@ -189,30 +204,31 @@ class GovernanceProjection(Projection):
                 .values(term_start=fields["term_start"], term_end=fields["term_end"])
             )
 
-    @staticmethod
-    def _meeting(conn: Connection, event: DomainEventProtocol[Any]) -> None:
+    def _meeting(self, conn: Connection, event: DomainEventProtocol[Any]) -> None:
         fields = vars(event)
         kind = type(event).__name__
         meeting_id = str(event.originator_id)
         if kind == "Scheduled":
-            conn.execute(
-                meetings.insert().values(
-                    meeting_id=meeting_id,
-                    ppr_code=fields["ppr_code"],
-                    scheduled_for=fields["scheduled_for"],
-                    place=fields["place"],
-                    status="scheduled",
-                    agenda=fields["agenda"],
-                    motions=[],
-                    version=event.originator_version,
-                )
+            self._meetings.insert(
+                {
+                    "meeting_id": meeting_id,
+                    "ppr_code": fields["ppr_code"],
+                    "scheduled_for": fields["scheduled_for"],
+                    "place": fields["place"],
+                    "status": "scheduled",
+                    "agenda": fields["agenda"],
+                    "motions": [],
+                    "version": event.originator_version,
+                }
             )
             return
-        row = conn.execute(select(meetings).where(meetings.c.meeting_id == meeting_id)).one()
+        row = self._meetings.get(conn, meeting_id)
+        if row is None:
+            raise LookupError(f"governance: {kind} of meeting {meeting_id}, never scheduled")
         values: dict[str, Any] = {"version": event.originator_version}
         if kind == "AgendaItemAdded":
             values["agenda"] = [
-                *row.agenda,
+                *row["agenda"],
                 {
                     "number": fields["number"],
                     "title": fields["title"],
@@ -245,41 +261,44 @@ class GovernanceProjection(Projection):
                     "carried",
                 )
             }
-            values["motions"] = [*row.motions, motion]
+            values["motions"] = [*row["motions"], motion]
         elif kind == "MinutesPublished":
             values.update(minutes=fields["text"], minutes_published_at=fields["occurred_at"])
         elif kind == "Cancelled":
             values["status"] = "cancelled"
-        conn.execute(update(meetings).where(meetings.c.meeting_id == meeting_id).values(**values))
+        row.update(values)
+        self._meetings.changed(row)
 
-    @staticmethod
-    def _decision(conn: Connection, event: DomainEventProtocol[Any]) -> None:
+    def _decision(self, conn: Connection, event: DomainEventProtocol[Any]) -> None:
         fields = vars(event)
         kind = type(event).__name__
         decision_id = str(event.originator_id)
         if kind == "Made":
-            meeting = conn.execute(
-                select(meetings.c.motions).where(meetings.c.meeting_id == fields["meeting_id"])
-            ).scalar_one()
-            motion = next(m for m in meeting if m["number"] == fields["motion_number"])
-            conn.execute(
-                decisions.insert().values(
-                    decision_id=decision_id,
-                    ppr_code=fields["ppr_code"],
-                    meeting_id=fields["meeting_id"],
-                    motion_number=fields["motion_number"],
-                    motion=motion,
-                    text=fields["text"],
-                    case_ids=fields["case_ids"],
-                    action_by=fields["action_by"],
-                    due_date=fields["due_date"],
-                    made_at=fields["occurred_at"],
-                    status="made",
-                    progress_percent=0,
-                    version=event.originator_version,
-                )
+            meeting = self._meetings.get(conn, fields["meeting_id"])
+            if meeting is None:
+                raise LookupError(f"governance: decision {decision_id} of an unknown meeting")
+            motion = next(m for m in meeting["motions"] if m["number"] == fields["motion_number"])
+            self._decisions.insert(
+                {
+                    "decision_id": decision_id,
+                    "ppr_code": fields["ppr_code"],
+                    "meeting_id": fields["meeting_id"],
+                    "motion_number": fields["motion_number"],
+                    "motion": motion,
+                    "text": fields["text"],
+                    "case_ids": fields["case_ids"],
+                    "action_by": fields["action_by"],
+                    "due_date": fields["due_date"],
+                    "made_at": fields["occurred_at"],
+                    "status": "made",
+                    "progress_percent": 0,
+                    "version": event.originator_version,
+                }
             )
             return
+        row = self._decisions.get(conn, decision_id)
+        if row is None:
+            raise LookupError(f"governance: {kind} of decision {decision_id}, never made")
         values: dict[str, Any] = {"version": event.originator_version, "status": fields["status"]}
         if kind == "ManagementAnswered":
             values.update(
@@ -296,9 +315,8 @@ class GovernanceProjection(Projection):
             values["verified_at"] = fields["occurred_at"]
         elif kind == "CompletionDisputed":
             values["done_at"] = None
-        conn.execute(
-            update(decisions).where(decisions.c.decision_id == decision_id).values(**values)
-        )
+        row.update(values)
+        self._decisions.changed(row)
 
 
 __all__ = ["GovernanceProjection", "committee_seats", "committees", "decisions", "meetings"]

@@ -22,11 +22,10 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
-    select,
-    update,
 )
 
 from domain.survey import Survey, SurveyResponse
+from projections.buffer import RowBuffer
 from projections.database import UtcDateTime, metadata
 from projections.engine import Projection
 
@@ -73,65 +72,83 @@ class PerceptionProjection(Projection):
     name = "perception"
     tables = (surveys, survey_answers)
 
+    def __init__(self) -> None:
+        self._surveys = RowBuffer(surveys)
+        self._answers: list[dict[str, Any]] = []
+
+    def start_batch(self) -> None:
+        """Forget the previous batch's rows (it may have rolled back)."""
+        self._surveys.clear()
+        self._answers = []
+
+    def end_batch(self, conn: Connection) -> None:
+        """Write the batch's surveys and answers."""
+        self._surveys.flush(conn)
+        if self._answers:
+            conn.execute(survey_answers.insert(), self._answers)
+        self._answers = []
+
+    def _survey(self, conn: Connection, survey_id: str) -> dict[str, Any]:
+        survey = self._surveys.get(conn, survey_id)
+        if survey is None:
+            raise LookupError(f"perception: no survey {survey_id}")
+        return survey
+
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
         """Copy surveys and explode each response into one row per answered item."""
         fields = vars(event)
         kind = type(event).__name__
         if isinstance(event, SurveyResponse.Event):
-            survey = conn.execute(
-                select(surveys.c["items"], surveys.c.wave).where(
-                    surveys.c.survey_id == fields["survey_id"]
-                )
-            ).one()
-            items = {item["code"]: item for item in survey.items}
+            survey = self._survey(conn, fields["survey_id"])
+            items = {item["code"]: item for item in survey["items"]}
             for code, value in fields["answers"].items():
-                conn.execute(
-                    survey_answers.insert().values(
-                        response_id=str(event.originator_id),
-                        item_code=code,
-                        survey_id=fields["survey_id"],
-                        wave=survey.wave,
-                        ppr_code=fields["ppr_code"],
-                        audience=fields["audience"],
-                        construct=items[code]["construct"],
-                        scale=items[code]["scale"],
-                        value=value,
-                        gender=fields["gender"],
-                        age_band=fields["age_band"],
-                        block=fields["block"],
-                    )
+                self._answers.append(
+                    {
+                        "response_id": str(event.originator_id),
+                        "item_code": code,
+                        "survey_id": fields["survey_id"],
+                        "wave": survey["wave"],
+                        "ppr_code": fields["ppr_code"],
+                        "audience": fields["audience"],
+                        "construct": items[code]["construct"],
+                        "scale": items[code]["scale"],
+                        "value": value,
+                        "gender": fields["gender"],
+                        "age_band": fields["age_band"],
+                        "block": fields["block"],
+                    }
                 )
             return
         if not isinstance(event, Survey.Event):
             return
         survey_id = str(event.originator_id)
         if kind == "Created":
-            conn.execute(
-                surveys.insert().values(
-                    survey_id=survey_id,
-                    title=fields["title"],
-                    ppr_codes=fields["ppr_codes"],
-                    audiences=fields["audiences"],
-                    wave=fields["wave"],
-                    period_start=fields["period_start"],
-                    period_end=fields["period_end"],
-                    items=fields["items"],
-                    audience_sizes=fields["audience_sizes"],
-                    status="draft",
-                    response_count=0,
-                    created_at=fields["occurred_at"],
-                )
+            self._surveys.insert(
+                {
+                    "survey_id": survey_id,
+                    "title": fields["title"],
+                    "ppr_codes": fields["ppr_codes"],
+                    "audiences": fields["audiences"],
+                    "wave": fields["wave"],
+                    "period_start": fields["period_start"],
+                    "period_end": fields["period_end"],
+                    "items": fields["items"],
+                    "audience_sizes": fields["audience_sizes"],
+                    "status": "draft",
+                    "response_count": 0,
+                    "created_at": fields["occurred_at"],
+                }
             )
             return
-        values: dict[str, Any]
-        if kind == "ItemsRevised":
-            values = {"items": fields["items"]}
-        elif kind == "Opened":
-            values = {"status": "open"}
-        elif kind == "Closed":
-            values = {"status": "closed"}
-        elif kind == "ResponseCounted":
-            values = {"response_count": surveys.c.response_count + 1}
-        else:
+        if kind not in ("ItemsRevised", "Opened", "Closed", "ResponseCounted"):
             return
-        conn.execute(update(surveys).where(surveys.c.survey_id == survey_id).values(**values))
+        survey = self._survey(conn, survey_id)
+        if kind == "ItemsRevised":
+            survey["items"] = fields["items"]
+        elif kind == "Opened":
+            survey["status"] = "open"
+        elif kind == "Closed":
+            survey["status"] = "closed"
+        else:
+            survey["response_count"] += 1
+        self._surveys.changed(survey)

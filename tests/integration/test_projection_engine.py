@@ -327,7 +327,9 @@ def test_rebuilding_every_projection_in_one_pass_gives_the_rows_of_separate_rebu
         runtime.runner.rebuild(name)
     separately = read_models(runtime.engine)
 
-    small = ProjectionRunner(app, runtime.engine, all_projections(), batch_size=3)
+    small = ProjectionRunner(
+        app, runtime.engine, all_projections(), batch_size=3, rebuild_batch_size=3
+    )
     assert small.rebuild_together() == len(notification_ids(app))
     assert read_models(runtime.engine) == separately
     assert positions(runtime.engine) == dict.fromkeys(NAMES, notification_ids(app)[-1])
@@ -344,7 +346,9 @@ def test_a_one_pass_rebuild_reads_the_log_once_for_all_projections(runtime: Runt
         reads.append(start)
         return select_notifications(start, limit, **options)
 
-    small = ProjectionRunner(runtime.app, runtime.engine, all_projections(), batch_size=5)
+    small = ProjectionRunner(
+        runtime.app, runtime.engine, all_projections(), batch_size=5, rebuild_batch_size=5
+    )
     recorder.select_notifications = counting
     try:
         small.rebuild_together()
@@ -362,7 +366,9 @@ def test_a_one_pass_rebuild_finishes_alone_when_another_runner_moves_a_position(
     record_many_supports(runtime, 4, first_supporter=10)
     runtime.runner.catch_up()
     expected = read_models(runtime.engine)
-    small = ProjectionRunner(app, runtime.engine, all_projections(), batch_size=4)
+    small = ProjectionRunner(
+        app, runtime.engine, all_projections(), batch_size=4, rebuild_batch_size=4
+    )
     other = ProjectionRunner(app, runtime.engine, all_projections(), batch_size=4)
     moved = False
 
