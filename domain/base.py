@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.application import Repository
+from eventsourcing.domain import Aggregate, TMutableOrImmutableAggregate
 
 from domain import clock
 from domain.actors import BACKFILL_ROLES, Actor
@@ -60,10 +63,15 @@ class K2KAggregate(Aggregate):
 
 @dataclass(frozen=True)
 class Saved:
-    """What a command returns: the aggregate's id and its version after the command."""
+    """What a command returns: the aggregate's id and its version after the command.
+
+    ``aggregate`` is the aggregate as it was saved, when the command has it at hand: a caller
+    that shows the result (an HTTP answer) needs no second read of the store.
+    """
 
     id: UUID
     version: int
+    aggregate: Any = field(default=None, compare=False, repr=False)
 
 
 #: Characters no one types: NUL (which PostgreSQL text cannot store) and the other C0 controls
@@ -76,3 +84,39 @@ def refuse_control_characters(field: str, value: str) -> str:
     if any(character in _CONTROL for character in value):
         raise InvalidValue(field, "contains control characters")
     return value
+
+
+def replay(
+    aggregate: TMutableOrImmutableAggregate | None, domain_events: Iterable[Any]
+) -> TMutableOrImmutableAggregate | None:
+    """Apply stored events to an aggregate in order, as the library's ``project_aggregate`` does.
+
+    The library's version asserts every event against a runtime-checkable protocol, which on
+    Python 3.11 is a third of the time it takes to read a case. The check cannot fail here: the
+    store's mapper turns records only into our own event classes, which all have ``mutate``.
+    """
+    for domain_event in domain_events:
+        aggregate = domain_event.mutate(aggregate)
+    return aggregate
+
+
+class ReplayingRepository(Repository[UUID]):
+    """The library's repository, reconstructing aggregates with :func:`replay`."""
+
+    def get(
+        self,
+        aggregate_id: UUID,
+        *,
+        version: int | None = None,
+        projector_func: Any = replay,
+        fastforward_skipping: bool = False,
+        deepcopy_from_cache: bool = True,
+    ) -> Any:
+        """The aggregate with this id (at ``version`` if given), from its snapshot and events."""
+        return super().get(
+            aggregate_id,
+            version=version,
+            projector_func=projector_func,
+            fastforward_skipping=fastforward_skipping,
+            deepcopy_from_cache=deepcopy_from_cache,
+        )

@@ -46,6 +46,13 @@ def _visible_case(viewer: Principal, case_id: UUID) -> Case:
     return case
 
 
+def _saved_case(saved: Saved) -> Case:
+    """The case a command saved, as it saved it (read back only if the command did not say)."""
+    if isinstance(saved.aggregate, Case):
+        return saved.aggregate
+    return runtime().app.get_case(saved.id)
+
+
 def _case_response(case: Case, viewer: Principal, status: int = 200) -> Response:
     body = CASE_SCHEMA.dump(present_case(case, viewer, runtime().settings.pseudonym_key))
     response = jsonify(body)
@@ -84,7 +91,7 @@ class Cases(MethodView):
         app = runtime().app
         case_id = derived_id("case")
         try:
-            new_id = app.report_case(
+            saved = app.report_case(
                 viewer.actor,
                 ppr_code=ppr,
                 location=Location(
@@ -101,14 +108,15 @@ class Cases(MethodView):
                 private=args["private"],
                 occurred_at=args["occurred_at"],
                 case_id=case_id,
-            ).id
+            )
         except AlreadyExists:
             # The same Idempotency-Key after a crash that lost the stored answer: same case.
             if case_id is None:
                 raise
-            new_id = case_id
+            saved = Saved(case_id, 0)
+        new_id = saved.id
         runtime().changed()
-        response = _case_response(app.get_case(new_id), viewer, status=201)
+        response = _case_response(_saved_case(saved), viewer, status=201)
         response.headers["Location"] = f"/api/v1/cases/{new_id}"
         return response
 
@@ -303,7 +311,7 @@ def _command_view(command: Command) -> Callable[..., Response]:
         handler = getattr(runtime().app, command.method)
         saved: Saved = handler(viewer.actor, case_id, expected_version=version, **args)
         runtime().changed()
-        return _case_response(runtime().app.get_case(saved.id), viewer)
+        return _case_response(_saved_case(saved), viewer)
 
     view.__name__ = command.path.replace("-", "_")
     view.__doc__ = f"{command.summary}.\n\n{command.description}"
