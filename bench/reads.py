@@ -1,0 +1,152 @@
+"""reads: p50 / p99 latency of what people open most, over HTTP with concurrent clients.
+
+On a copy of the dataset with every read model built, gunicorn with two sync workers serves
+client threads that take turns over the endpoints: the case list filtered as an officer filters
+it, the public board a resident sees, a case's history, and each metrics endpoint for one PPR
+(plus the resolution figures over every PPR, as an auditor reads them). Latency is measured at
+the client, from sending the request to the last byte of the answer.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bench.common import Report, latency_rows, runtime_on
+from bench.datasets import Dataset, cast_of, working_copy
+from bench.serving import Client, ServiceError, gunicorn, run_load, service_env
+from domain.actors import Role
+from projections.case_list import case_list
+from service.tokens.store import ALL_PPRS, issue_token
+
+#: The issue's targets (p99, milliseconds) at a million events.
+LIST_AND_HISTORY_P99_MS = 15.0
+METRICS_P99_MS = 50.0
+HISTORY_SAMPLE = 2_000
+
+
+def run(dataset: Dataset, seconds: float = 20.0, workers: int = 2, clients: int = 2) -> Report:
+    """Measure each endpoint's latency while ``clients`` threads load the service."""
+    report = Report("reads", dataset.backend, dataset.events)
+    with (
+        tempfile.TemporaryDirectory(prefix="k2k-bench-") as folder,
+        working_copy(dataset, folder) as url,
+    ):
+        with runtime_on(url, folder) as runtime:
+            cast = cast_of(runtime)
+            issue = runtime.engine, runtime.app
+            officer, _ = issue_token(
+                *issue,
+                role=Role.MANAGEMENT,
+                name="Bench officer",
+                ppr_codes=[cast.ppr_code],
+                principal_id=cast.management,
+            )
+            resident, _ = issue_token(
+                *issue,
+                role=Role.RESIDENT,
+                name="Bench resident",
+                ppr_codes=[cast.ppr_code],
+                principal_id=cast.residents[0],
+            )
+            auditor, _ = issue_token(
+                *issue, role=Role.AUDITOR, name="Bench auditor", ppr_codes=[ALL_PPRS]
+            )
+            with runtime.engine.connect() as conn:
+                case_ids = list(
+                    conn.execute(
+                        select(case_list.c.case_id)
+                        .where(case_list.c.ppr_code == cast.ppr_code)
+                        .order_by(case_list.c.case_id)
+                    ).scalars()
+                )
+        rng = random.Random(dataset.seed)
+        histories = rng.sample(case_ids, min(HISTORY_SAMPLE, len(case_ids)))
+        ppr = cast.ppr_code
+        endpoints: list[tuple[str, str, Callable[[int], str], float]] = [
+            (
+                "case list, filtered (officer)",
+                "officer",
+                lambda n: (
+                    f"/api/v1/cases?ppr={ppr}&status=acknowledged&status=in_progress"
+                    f"&category={cast.category}"
+                ),
+                LIST_AND_HISTORY_P99_MS,
+            ),
+            (
+                "case list, public board by support (resident)",
+                "resident",
+                lambda n: f"/api/v1/cases?ppr={ppr}&sort=support",
+                LIST_AND_HISTORY_P99_MS,
+            ),
+            (
+                "case history (officer)",
+                "officer",
+                lambda n: f"/api/v1/cases/{histories[n % len(histories)]}/history",
+                LIST_AND_HISTORY_P99_MS,
+            ),
+            (
+                "metrics: resolution, one PPR",
+                "officer",
+                lambda n: f"/api/v1/metrics/resolution?ppr={ppr}",
+                METRICS_P99_MS,
+            ),
+            (
+                "metrics: priorities, one PPR",
+                "officer",
+                lambda n: f"/api/v1/metrics/priorities?ppr={ppr}",
+                METRICS_P99_MS,
+            ),
+            (
+                "metrics: governance, one PPR",
+                "officer",
+                lambda n: f"/api/v1/metrics/governance?ppr={ppr}",
+                METRICS_P99_MS,
+            ),
+            (
+                "metrics: perception, one PPR",
+                "officer",
+                lambda n: f"/api/v1/metrics/perception?ppr={ppr}",
+                METRICS_P99_MS,
+            ),
+            (
+                f"metrics: resolution, all {len(cast.ppr_codes)} PPRs (auditor)",
+                "auditor",
+                lambda n: "/api/v1/metrics/resolution",
+                METRICS_P99_MS,
+            ),
+        ]
+        tokens = {"officer": officer, "resident": resident, "auditor": auditor}
+        env = service_env(url, folder)
+        with gunicorn(env, workers, log=Path(folder) / "gunicorn.log") as base:
+            connections = [
+                {role: Client(base, token) for role, token in tokens.items()}
+                for _ in range(clients)
+            ]
+
+            def read(number: int, iteration: int, record: Any) -> None:
+                # Clients start at different endpoints, so each endpoint meets concurrency.
+                label, role, path, _ = endpoints[(iteration + number) % len(endpoints)]
+                started = time.perf_counter()
+                connections[number][role].request("GET", path(iteration))
+                record(label, started)
+
+            load = run_load(clients, seconds, read, warmup=2.0)
+            for pair in connections:
+                for client in pair.values():
+                    client.close()
+    if load.errors:
+        raise ServiceError("; ".join(load.errors[:3]))
+    for label, _, _, target in endpoints:
+        report.add(latency_rows(label, load.latencies_ms.get(label, []), target))
+    report.notes.append(
+        f"gunicorn {workers} sync workers, {clients} client threads, {seconds:g} s measured "
+        f"after a 2 s warm-up; {load.operations:,} requests ({load.rate:,.0f}/s)"
+    )
+    return report

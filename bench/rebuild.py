@@ -1,0 +1,87 @@
+"""rebuild: every read model rebuilt from zero, next to reading and decoding the raw log.
+
+Baseline, in the same run on the same copy of the store: the library's ``select_notifications``
+in pages of 500 and the mapper's decode of every record (what any follower pays before doing
+anything). The service: ``ProjectionRunner.rebuild_together()``, which drops every read model and
+replays the log into all of them in one pass, as ``k2k projections rebuild`` does. Each
+projection's own share of the time is measured inside that pass.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from bench.common import Report, Row, median, ratio_row, read_log, runtime_on
+from bench.datasets import Dataset, working_copy
+from projections.engine import Projection
+
+#: Rebuild at least this fraction of the raw read-and-decode rate (the issue's target).
+TARGET_RATIO = 0.1
+
+
+def _timed(projection: Projection, spent: dict[str, float]) -> None:
+    """Make ``projection`` add the time of each of its hooks to ``spent[its name]``."""
+    for hook in ("apply_stored", "end_batch"):
+        original: Callable[..., Any] = getattr(projection, hook)
+
+        def timed(*args: Any, _original: Callable[..., Any] = original) -> Any:
+            started = time.perf_counter()
+            try:
+                return _original(*args)
+            finally:
+                spent[projection.name] += time.perf_counter() - started
+
+        setattr(projection, hook, timed)
+
+
+def run(dataset: Dataset, repeat: int = 1) -> Report:
+    """Measure the raw read-and-decode rate and the one-pass rebuild of every read model."""
+    report = Report("rebuild", dataset.backend, dataset.events)
+    with (
+        tempfile.TemporaryDirectory(prefix="k2k-bench-") as folder,
+        working_copy(dataset, folder) as url,
+        runtime_on(url, folder) as runtime,
+    ):
+        raw_rates, rebuild_rates = [], []
+        spent: dict[str, float] = defaultdict(float)
+        for projection in runtime.runner.projections.values():
+            _timed(projection, spent)
+        totals = []
+        for _ in range(repeat):
+            events, seconds = read_log(runtime)
+            raw_rates.append(events / seconds)
+            started = time.perf_counter()
+            applied = runtime.runner.rebuild_together()
+            totals.append(time.perf_counter() - started)
+            rebuild_rates.append(applied / totals[-1])
+        raw, rebuilt = median(raw_rates), median(rebuild_rates)
+        report.add(Row("raw select_notifications + decode (baseline)", raw, "events/s"))
+        report.add(
+            ratio_row(
+                f"every read model rebuilt in one pass ({len(spent)} projections)",
+                rebuilt,
+                "events/s",
+                raw,
+                TARGET_RATIO,
+            )
+        )
+        total = sum(totals) / repeat
+        share = {name: seconds / repeat for name, seconds in spent.items()}
+        for name, seconds in sorted(share.items(), key=lambda item: -item[1]):
+            report.add(
+                Row(
+                    f"  of which {name}",
+                    seconds,
+                    "s",
+                    extra={"share_of_rebuild": seconds / total if total else None},
+                )
+            )
+    report.details = {"raw_rates": raw_rates, "rebuild_rates": rebuild_rates}
+    report.notes.append(
+        "the rest of the rebuild's time is reading and decoding the log and the transactions"
+    )
+    return report
