@@ -91,6 +91,7 @@ def run(dataset: Dataset) -> Report:
                     raise RuntimeError(f"k2k audit verify --full failed with {code!r}")
             finally:
                 server.shutdown()
+                server.server_close()
         finally:
             served.close()
     report.add(ratio_row("k2k audit verify --full over HTTP", verified, "events/s", raw))

@@ -78,9 +78,20 @@ class Dataset:
     database: str | None = None
 
 
+def _read_models_version() -> str:
+    """A short digest of every projection's version: kept read models of another shape differ."""
+    from projections.registry import all_projections
+
+    shapes = ",".join(f"{each.name}={each.version}" for each in all_projections())
+    return hashlib.sha1(shapes.encode()).hexdigest()[:6]
+
+
 def dataset_key(backend: str, scale: int, seed: int) -> str:
     """The name of a dataset in the cache (and of its PostgreSQL database)."""
-    return f"k2k_bench_{backend}_{scale_name(scale).lower()}_s{seed}_g{GENERATOR_VERSION}"
+    return (
+        f"k2k_bench_{backend}_{scale_name(scale).lower()}_s{seed}"
+        f"_g{GENERATOR_VERSION}_r{_read_models_version()}"
+    )
 
 
 def _say(progress: bool, text: str) -> None:
@@ -114,20 +125,27 @@ def prepare(
         drop_database(database)
         create_database(database)
     _say(progress, f"generating {scale_name(scale)} events on {backend} (kept as {key})")
-    with runtime_on(url, folder) as runtime:
-        started = time.perf_counter()
-        generate(runtime, scale, seed=seed, progress=progress)
-        generated = time.perf_counter() - started
-        events = runtime.runner.head()
-        with runtime.engine.begin() as conn:
-            # Generated history is history, as a restored backup is: nobody is notified of it.
-            conn.execute(
-                update(tracking).where(tracking.c.name == RELAY_NAME).values(position=events)
-            )
-        _say(progress, f"building every read model over {events:,} events")
-        started = time.perf_counter()
-        runtime.runner.rebuild_together()
-        built = time.perf_counter() - started
+    try:
+        with runtime_on(url, folder) as runtime:
+            started = time.perf_counter()
+            generate(runtime, scale, seed=seed, progress=progress)
+            generated = time.perf_counter() - started
+            events = runtime.runner.head()
+            with runtime.engine.begin() as conn:
+                # Generated history is history, as a restored backup is: nobody is notified.
+                conn.execute(
+                    update(tracking).where(tracking.c.name == RELAY_NAME).values(position=events)
+                )
+            _say(progress, f"building every read model over {events:,} events")
+            started = time.perf_counter()
+            runtime.runner.rebuild_together()
+            built = time.perf_counter() - started
+    except BaseException:
+        # Nothing half-made is kept: not the folder, not the database.
+        shutil.rmtree(folder, ignore_errors=True)
+        if database is not None:
+            drop_database(database)
+        raise
     dataset = Dataset(backend, scale, seed, url, events, generated, built, database)
     marker.write_text(json.dumps(dataset.__dict__, indent=2) + "\n")
     return dataset

@@ -45,7 +45,6 @@ from eventsourcing.application import (
     ProcessingEvent,
     ProjectorFunction,
     Repository,
-    project_aggregate,
 )
 from eventsourcing.domain import (
     BaseAggregate,
@@ -59,6 +58,7 @@ from eventsourcing.persistence import Recording
 from domain import clock
 from domain.actors import Actor, Role
 from domain.application import K2K
+from domain.base import replay
 from domain.case import Status
 from domain.clock import MALAYSIA
 from domain.committee import AgeBand, CommitteeRole, Gender, Selection
@@ -248,9 +248,7 @@ class _HeldRepository(Repository[UUID]):
         aggregate_id: UUID,
         *,
         version: int | None = None,
-        projector_func: ProjectorFunction[
-            TMutableOrImmutableAggregate, TDomainEvent
-        ] = project_aggregate,
+        projector_func: ProjectorFunction[TMutableOrImmutableAggregate, TDomainEvent] = replay,
         fastforward_skipping: bool = False,
         deepcopy_from_cache: bool = True,
     ) -> TMutableOrImmutableAggregate:

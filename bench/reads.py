@@ -129,13 +129,16 @@ def run(dataset: Dataset, seconds: float = 20.0, workers: int = 2, clients: int 
                 {role: Client(base, token) for role, token in tokens.items()}
                 for _ in range(clients)
             ]
+            answered: dict[str, int] = {}  # answers with items, per endpoint that lists
 
             def read(number: int, iteration: int, record: Any) -> None:
                 # Clients start at different endpoints, so each endpoint meets concurrency.
                 label, role, path, _ = endpoints[(iteration + number) % len(endpoints)]
                 started = time.perf_counter()
-                connections[number][role].request("GET", path(iteration))
+                answer = connections[number][role].request("GET", path(iteration))
                 record(label, started)
+                if answer.get("items"):
+                    answered[label] = answered.get(label, 0) + 1
 
             load = run_load(clients, seconds, read, warmup=2.0)
             for pair in connections:
@@ -143,6 +146,7 @@ def run(dataset: Dataset, seconds: float = 20.0, workers: int = 2, clients: int 
                     client.close()
     if load.errors:
         raise ServiceError("; ".join(load.errors[:3]))
+    report.details = {"answers_with_items": answered}
     for label, _, _, target in endpoints:
         report.add(latency_rows(label, load.latencies_ms.get(label, []), target))
     report.notes.append(

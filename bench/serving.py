@@ -157,8 +157,11 @@ class Client:
             self.connection.request(method, path, body=payload, headers=self.headers)
             response = self.connection.getresponse()
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            # A sync gunicorn worker closes the connection after each answer: open a new one.
+            # A connection the server dropped is opened again, but only a read is sent twice:
+            # a command may have been recorded before the connection broke.
             self.connection.close()
+            if method != "GET":
+                raise
             self.connection.request(method, path, body=payload, headers=self.headers)
             response = self.connection.getresponse()
         data = response.read()

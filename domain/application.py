@@ -63,7 +63,15 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
 
     def construct_repository(self) -> Repository[UUID]:
         """The library's repository, reading aggregates without its per-event protocol check."""
-        return ReplayingRepository(event_store=self.events, snapshot_store=self.snapshots)
+        library = super().construct_repository()
+        return ReplayingRepository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=getattr(library.cache, "maxsize", 0 if library.cache else None),
+            fastforward=library.fastforward,
+            fastforward_skipping=library.fastforward_skipping,
+            deepcopy_from_cache=library.deepcopy_from_cache,
+        )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add the date transcoding to the library's defaults."""

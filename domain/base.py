@@ -72,12 +72,12 @@ class Saved:
 
     id: UUID
     version: int
-    aggregate: Any = field(default=None, compare=False, repr=False)
+    aggregate: object | None = field(default=None, compare=False, repr=False)
 
 
 #: Characters no one types: NUL (which PostgreSQL text cannot store) and the other C0 controls
 #: except tab, line feed and carriage return.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def refuse_control_characters(field: str, value: str) -> str:

@@ -11,7 +11,9 @@ at its start, so a batch that rolled back leaves nothing behind.
 
 The rule that comes with it: inside a batch, a projection reads a buffered table only through
 its buffer. Rows not flushed yet are invisible to SQL, so a query by anything but the key
-(all cases of a category, say) must ``flush`` first.
+(all cases of a category, say) must ``flush`` first. Rows are written whole, every column
+named, so a nullable JSON column must be declared ``JSON(none_as_null=True)``: otherwise its
+``None`` is stored as the JSON text ``null`` instead of SQL NULL.
 """
 
 from __future__ import annotations
@@ -84,10 +86,6 @@ class RowBuffer:
         key = tuple(row[name] for name in self.key_columns)
         if key not in self._new:
             self._changed.add(key)
-
-    def rows(self) -> Iterable[dict[str, Any]]:
-        """Every row held (read, changed or new)."""
-        return (row for row in self._rows.values() if row is not None)
 
     def flush(self, conn: Connection) -> None:
         """Write the new rows and the changed ones, then start afresh."""

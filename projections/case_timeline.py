@@ -96,6 +96,8 @@ class CaseTimelineProjection(Projection):
             )
             for row in rows:
                 self._last_state[row.case_id] = {"status": row.status, "whose_move": row.whose_move}
+            for case_id in chunk:
+                self._last_state.setdefault(case_id, {})  # no earlier row: nothing before it
 
     def end_batch(self, conn: Connection) -> None:
         """Append the batch's rows with one multi-row insert."""
@@ -109,7 +111,7 @@ class CaseTimelineProjection(Projection):
             return
         fields = vars(event)
         case_id = str(event.originator_id)
-        before = self._last_state.get(case_id, {})
+        before = self._previous_state(conn, case_id)
         after = {name: fields[name] for name in TRACKED_STATE}
         own = details(event)
         changes = {
@@ -137,3 +139,17 @@ class CaseTimelineProjection(Projection):
             }
         )
         self._last_state[case_id] = after
+
+    def _previous_state(self, conn: Connection, case_id: str) -> dict[str, Any]:
+        """The case's state after its latest stored event (prefetched, or read now)."""
+        if case_id not in self._last_state:
+            row = conn.execute(
+                select(case_timeline.c.status, case_timeline.c.whose_move)
+                .where(case_timeline.c.case_id == case_id)
+                .order_by(case_timeline.c.version.desc())
+                .limit(1)
+            ).first()
+            self._last_state[case_id] = (
+                {"status": row.status, "whose_move": row.whose_move} if row else {}
+            )
+        return self._last_state[case_id]

@@ -221,14 +221,15 @@ class ProjectionRunner:
     def rebuild_together(
         self, names: Sequence[str] | None = None, progress: Callable[[int], None] | None = None
     ) -> int:
-        """Drop and replay several read models (default: all) in one pass over the log.
+        """Drop and replay several read models (default: all) in one pass; returns the events.
 
         Reading and decoding the log is most of a rebuild's cost; one pass pays it once for all
         of them instead of once each. Each batch is applied to every projection and moves every
         tracking row in one transaction. If another runner moves one of the positions meanwhile,
         the pass stops and each projection catches up on its own from where it stands.
         """
-        projections = [self.projection(name) for name in names or list(self.projections)]
+        chosen = list(self.projections) if names is None else list(names)
+        projections = [self.projection(name) for name in chosen]
         with self.engine.begin() as conn:
             if conn.dialect.name == "sqlite":
                 # pysqlite runs DDL outside any transaction unless one is open: without this a
@@ -263,9 +264,11 @@ class ProjectionRunner:
             applied += count
             if progress:
                 progress(count)
-        for projection in projections:
-            applied += self.catch_up(projection.name, progress)
-        return applied
+        # Each catches up alone; the events are counted once (by the one that applied most).
+        alone = [self.catch_up(projection.name) for projection in projections]
+        if progress and alone:
+            progress(max(alone))
+        return applied + max(alone, default=0)
 
     def _process_batch_together(
         self, projections: Sequence[Projection], start: int

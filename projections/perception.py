@@ -144,7 +144,7 @@ class PerceptionProjection(Projection):
             return
         survey = self._survey(conn, survey_id)
         if kind == "ItemsRevised":
-            survey["items"] = fields["items"]
+            survey["items"] = list(fields["items"])
         elif kind == "Opened":
             survey["status"] = "open"
         elif kind == "Closed":

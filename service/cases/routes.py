@@ -109,14 +109,15 @@ class Cases(MethodView):
                 occurred_at=args["occurred_at"],
                 case_id=case_id,
             )
+            case = _saved_case(saved)
         except AlreadyExists:
             # The same Idempotency-Key after a crash that lost the stored answer: same case.
             if case_id is None:
                 raise
-            saved = Saved(case_id, 0)
-        new_id = saved.id
+            case = app.get_case(case_id)
+        new_id = case.id
         runtime().changed()
-        response = _case_response(_saved_case(saved), viewer, status=201)
+        response = _case_response(case, viewer, status=201)
         response.headers["Location"] = f"/api/v1/cases/{new_id}"
         return response
 

@@ -18,6 +18,7 @@ from bench import audit, commands, lag, reads, rebuild, relay, webhooks
 from bench.__main__ import main
 from bench.common import Report, percentile
 from bench.datasets import Dataset, forget, parse_scale, prepare, scale_name
+from bench.summary import tables
 from tests.conftest import require_postgres, require_redis
 
 TINY = 400
@@ -88,9 +89,14 @@ def test_the_rebuild_suite_compares_rebuilding_every_read_model_with_the_raw_rea
     assert raw > 0 and rebuilt.value > 0
     assert rebuilt.ratio == pytest.approx(rebuilt.value / raw)
     assert rebuilt.target == "ratio >= 0.1" and isinstance(rebuilt.met, bool)
-    assert any("case_list" in measure for measure in figures)
+    assert report.details["events_rebuilt"] == dataset.events  # the whole log, once
+    shares = [row for row in report.rows if row.measure.strip().startswith("of which")]
+    assert {"case_list", "case_metrics", "audit_log"} <= {row.measure.split()[-1] for row in shares}
+    assert sum(row.extra["share"] for row in shares) == pytest.approx(1.0)
     assert "rebuild: " in report.table()
     assert_written(report, tmp_path)
+    markdown = tables(tmp_path)
+    assert "### rebuild" in markdown and "every read model rebuilt in one pass" in markdown
 
 
 def test_the_commands_suite_measures_the_raw_library_in_process_and_http_with_two_servers(
@@ -120,6 +126,9 @@ def test_the_reads_suite_gives_each_endpoint_a_p50_and_a_p99(
         assert row.extra["n"] > 0, row.measure
         assert 0 < row.extra["p50_ms"] <= row.extra["p99_ms"] == row.value
         assert row.target is not None and row.target.startswith("p99 <=")
+    # The lists and the history answered with something to show, not empty pages.
+    answered = report.details["answers_with_items"]
+    assert all(answered.get(row.measure, 0) > 0 for row in report.rows[:3]), answered
     assert_written(report, tmp_path)
 
 

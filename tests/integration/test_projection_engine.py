@@ -335,6 +335,34 @@ def test_rebuilding_every_projection_in_one_pass_gives_the_rows_of_separate_rebu
     assert positions(runtime.engine) == dict.fromkeys(NAMES, notification_ids(app)[-1])
 
 
+def test_read_models_built_one_event_at_a_time_equal_a_rebuild_in_big_batches(
+    runtime: Runtime,
+) -> None:
+    # One event per batch sends every change through the database; big batches keep rows in
+    # memory. Both must give the same rows, whatever falls in the same batch.
+    app = runtime.app
+    one_by_one = ProjectionRunner(app, runtime.engine, all_projections(), batch_size=1)
+    with manual_clock() as clock:
+        register_ppr(app)
+        cases = record_many_supports(runtime, 3, first_supporter=10)
+        app.acknowledge_case(MANAGER, cases[0])
+        app.resolve_case(MANAGER, cases[0], note="Fixed")
+        clock.advance(days=1)
+        app.dispute_resolution(resident(1000), cases[0], reason="Still broken")
+        # An SLA change in the middle: later events of the same category follow it.
+        app.change_sla_targets(ADMIN, PPR, "LIFT", SlaTargets(2, 4, 8))
+        app.acknowledge_case(MANAGER, cases[1])
+        app.resolve_case(MANAGER, cases[0], note="Fixed again")
+        app.confirm_resolution(resident(1000), cases[0], rating=4)
+        app.mark_duplicate(MANAGER, cases[2], duplicate_of=cases[1])
+    one_by_one.catch_up()
+    step_by_step = read_models(runtime.engine)
+
+    big = ProjectionRunner(app, runtime.engine, all_projections(), rebuild_batch_size=10_000)
+    big.rebuild_together()
+    assert read_models(runtime.engine) == step_by_step
+
+
 def test_a_one_pass_rebuild_reads_the_log_once_for_all_projections(runtime: Runtime) -> None:
     register_ppr(runtime.app)
     record_many_supports(runtime, 3, first_supporter=10)
