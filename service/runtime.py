@@ -183,8 +183,9 @@ class Runtime:
                 except Exception:  # a job's own failure is recorded by the queue; this is the DB
                     log.exception("embedded job runner failed; retrying")
                     ran = 0
-                if not ran:
-                    self._stop.wait(self.settings.relay_interval)
+                if not ran and isinstance(self.queue, DatabaseJobQueue):
+                    self.queue.enqueued.wait(self.settings.relay_interval)
+                    self.queue.enqueued.clear()
 
         threads: list[tuple[str, Callable[[], None]]] = [
             ("k2k-projections", project),
@@ -208,6 +209,8 @@ class Runtime:
         self._stop.set()
         self.runner.wake.set()
         self.relay.wake.set()
+        if isinstance(self.queue, DatabaseJobQueue):
+            self.queue.enqueued.set()
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads.clear()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import random
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -147,6 +148,9 @@ class DatabaseJobQueue:
     def __init__(self, engine: Engine, lease_seconds: float = JOB_TIMEOUT_SECONDS * 2) -> None:
         self.engine = engine
         self.lease = timedelta(seconds=lease_seconds)
+        #: Set when a job is inserted, so the runner thread starts it at once instead of at its
+        #: next poll (the poll stays, for jobs due later and for other processes' inserts).
+        self.enqueued = threading.Event()
 
     def enqueue(self, job: JobSpec) -> bool:
         """Insert the job unless its id is there already."""
@@ -177,6 +181,8 @@ class DatabaseJobQueue:
                 ),
                 rows,
             ).all()
+        if inserted:
+            self.enqueued.set()
         return len(inserted)
 
     def _claim(self) -> dict[str, Any] | None:

@@ -108,3 +108,15 @@ def test_finished_jobs_are_pruned_after_a_week_and_their_ids_free_again(
 
     assert queue.prune() == 1
     assert queue.enqueue(job("old")) is True
+
+
+def test_a_new_job_wakes_the_runner_and_a_duplicate_does_not(queue: DatabaseJobQueue) -> None:
+    # The embedded runner thread sleeps on this event between polls: a report's notification
+    # starts at once instead of up to a poll interval later.
+    assert not queue.enqueued.is_set()
+    assert queue.enqueue(job("wake-1"))
+    assert queue.enqueued.is_set()
+
+    queue.enqueued.clear()
+    assert not queue.enqueue(job("wake-1"))
+    assert not queue.enqueued.is_set()
