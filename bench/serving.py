@@ -155,10 +155,15 @@ class Client:
         payload = None if body is None else json.dumps(body)
         try:
             self.connection.request(method, path, body=payload, headers=self.headers)
+        except (ConnectionResetError, BrokenPipeError):
+            # The server closed an idle kept-alive connection before this request was sent:
+            # nothing reached it, so sending again on a new connection is safe.
+            self.connection.close()
+            self.connection.request(method, path, body=payload, headers=self.headers)
+        try:
             response = self.connection.getresponse()
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            # A connection the server dropped is opened again, but only a read is sent twice:
-            # a command may have been recorded before the connection broke.
+        except (http.client.RemoteDisconnected, ConnectionResetError):
+            # Sent, but no answer: a command may have been recorded, so only a read is repeated.
             self.connection.close()
             if method != "GET":
                 raise
@@ -197,7 +202,7 @@ Work = Callable[[int, int, Callable[[str, float], None]], None]
 def run_load(clients: int, seconds: float, work: Work, warmup: float = 1.0) -> Load:
     """Run ``work`` from ``clients`` threads for ``warmup`` + ``seconds``; measure only the latter.
 
-    Operations that finish during the warm-up (connections opening, caches filling) are not
+    Operations that start during the warm-up (connections opening, caches filling) are not
     counted; the measured window starts for every thread at the same moment.
     """
     load = Load()
@@ -207,7 +212,8 @@ def run_load(clients: int, seconds: float, work: Work, warmup: float = 1.0) -> L
 
     def record(label: str, started: float) -> None:
         finished = time.perf_counter()
-        if started < window_start or finished > window_end:
+        # Counted by when it started: an operation slower than the window still gives a sample.
+        if not window_start <= started < window_end:
             return
         with lock:
             load.operations += 1

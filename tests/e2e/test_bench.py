@@ -99,6 +99,14 @@ def test_the_rebuild_suite_compares_rebuilding_every_read_model_with_the_raw_rea
     assert "### rebuild" in markdown and "every read model rebuilt in one pass" in markdown
 
 
+def test_the_rebuild_suite_can_report_the_datasets_own_timed_build(dataset: Dataset) -> None:
+    report = rebuild.from_build(dataset)
+    raw, built = report.rows
+    assert built.value == pytest.approx(dataset.events / dataset.built_seconds)
+    assert built.ratio == pytest.approx(built.value / raw.value)
+    assert "dataset was built" in report.notes[0]
+
+
 def test_the_commands_suite_measures_the_raw_library_in_process_and_http_with_two_servers(
     dataset: Dataset, tmp_path: Path
 ) -> None:
