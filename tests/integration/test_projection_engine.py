@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, select
 
 from domain.case import Case, Party
 from domain.ppr import SlaTargets
+from projections import engine as engine_module
 from projections.case_list import case_list
 from projections.case_timeline import CaseTimelineProjection, case_timeline
 from projections.engine import Projection, ProjectionRunner
@@ -361,6 +362,29 @@ def test_read_models_built_one_event_at_a_time_equal_a_rebuild_in_big_batches(
     big = ProjectionRunner(app, runtime.engine, all_projections(), rebuild_batch_size=10_000)
     big.rebuild_together()
     assert read_models(runtime.engine) == step_by_step
+
+
+def test_a_long_rebuild_refreshes_postgresql_statistics_as_the_tables_double(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without statistics PostgreSQL scans a whole table for each batch's prefetch.
+    register_ppr(runtime.app)
+    record_many_supports(runtime, 4, first_supporter=10)
+    monkeypatch.setattr(engine_module, "FIRST_ANALYZE", 4)
+    small = ProjectionRunner(runtime.app, runtime.engine, all_projections(), rebuild_batch_size=4)
+    analysed: list[str] = []
+    original = small._analyze
+
+    def counting(projections: Sequence[Projection]) -> None:
+        analysed.append(runtime.engine.dialect.name)
+        original(projections)  # runs ANALYZE for real on PostgreSQL
+
+    monkeypatch.setattr(small, "_analyze", counting)
+    events = small.rebuild_together()
+    # After 4, 8, 16, ... events: once per doubling, not once per batch.
+    expected = len([n for n in (4, 8, 16, 32, 64) if n <= events])
+    assert len(analysed) == expected
+    assert positions(runtime.engine) == dict.fromkeys(NAMES, notification_ids(runtime.app)[-1])
 
 
 def test_a_one_pass_rebuild_reads_the_log_once_for_all_projections(runtime: Runtime) -> None:
