@@ -133,7 +133,8 @@ def run(dataset: Dataset, seconds: float = 20.0, workers: int = 2, clients: int 
             latencies: dict[str, list[float]] = {}
             errors: list[str] = []
             requests = 0
-            window = seconds / len(endpoints)
+            # At least a second each, so a slow machine still gives every endpoint samples.
+            window = max(seconds / len(endpoints), 1.0)
             # One window per endpoint: a slow endpoint must not starve the others of samples.
             for label, role, path, _ in endpoints:
 
