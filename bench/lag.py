@@ -30,7 +30,14 @@ from sqlalchemy import Engine, func, select
 from bench.commands import _report_body
 from bench.common import Report, latency_rows, runtime_on
 from bench.datasets import Dataset, cast_of, working_copy
-from bench.serving import Client, free_port, gunicorn, k2k_process, service_env
+from bench.serving import (
+    Client,
+    free_port,
+    gunicorn,
+    k2k_process,
+    service_env,
+    wait_until_healthy,
+)
 from domain.actors import Actor, Role
 from projections.engine import tracking
 from service.tokens.store import issue_token
@@ -104,9 +111,9 @@ def _deployed(
     if backend == "sqlite":
         port = free_port()
         env = service_env(url, folder, K2K_BACKGROUND="1", **extra)
-        with k2k_process(env, "serve", "--port", str(port), "--threads", "4", log=log):
+        with k2k_process(env, "serve", "--port", str(port), "--threads", "4", log=log) as served:
             base = f"http://127.0.0.1:{port}"
-            _wait_http(base)
+            wait_until_healthy(base, served)
             yield base, "embedded: k2k serve (projections, relay and jobs in its threads)"
         return
     prefix = f"k2k-bench-{uuid.uuid4().hex[:8]}"
@@ -127,20 +134,6 @@ def _deployed(
         keys = list(connection.scan_iter(match=f"*{prefix}*", count=1000))
         if keys:
             connection.delete(*keys)
-
-
-def _wait_http(base: str, timeout: float = 120) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def run(dataset: Dataset, commands: int = 200, pause: float = 0.2) -> Report:

@@ -115,7 +115,9 @@ def gunicorn(env: Mapping[str, str], workers: int, log: Path | None = None) -> I
 
 
 @contextmanager
-def k2k_process(env: Mapping[str, str], *arguments: str, log: Path | None = None) -> Iterator[None]:
+def k2k_process(
+    env: Mapping[str, str], *arguments: str, log: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """A ``k2k ...`` process (projection runner, relay, worker), stopped on the way out."""
     output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     k2k = str(Path(sys.executable).with_name("k2k"))
@@ -131,7 +133,7 @@ def k2k_process(env: Mapping[str, str], *arguments: str, log: Path | None = None
         time.sleep(0.2)
         if process.poll() is not None:
             raise RuntimeError(f"k2k {' '.join(arguments)} exited with {process.returncode}")
-        yield
+        yield process
     finally:
         stop(process)
         if log:
