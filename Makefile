@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format install clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,16 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# After changing a page's text: extract it, merge it into the Malay catalogue, translate the new
+# entries in service/web/translations/ms/LC_MESSAGES/messages.po, then run this again to compile.
+translations: $(STAMP)
+	mkdir -p var
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--omit-header -o var/messages.pot .
+	$(BIN)/pybabel update -i var/messages.pot -d service/web/translations --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/pybabel compile -d service/web/translations --statistics
 
 clean:
 	rm -rf $(VENV) var

@@ -14,7 +14,7 @@ from service.settings import Settings
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` may carry ``K2K_*`` settings (overriding the environment)."""
-    from service import auth, content, idempotency
+    from service import auth, content, idempotency, web
     from service.audit.routes import blp as audit_blp
     from service.cases.routes import blp as cases_blp
     from service.committees.routes import blp as committees_blp
@@ -89,6 +89,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         api.register_blueprint(blueprint)
     # Open311 has its own formats and error lists, so it stays out of the OpenAPI document.
     app.register_blueprint(open311_blp)
+    web.init_app(app)
     # The payloads we send are documented beside the API (OpenAPI 3.0 has no webhooks object).
     for name, envelope, _ in PAYLOADS.values():
         api.spec.components.schema(name, schema=envelope)

@@ -11,7 +11,11 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 def _refuse_nul() -> Response | None:
     # PostgreSQL cannot store or compare NUL; no person types it, so it is refused everywhere.
-    body = request.get_data(cache=True) if request.method in WRITE_METHODS else b""
+    if request.method in WRITE_METHODS and request.mimetype == "multipart/form-data":
+        # Uploaded photos are binary by nature: only the typed fields are text.
+        body = "".join(request.form.values()).encode()
+    else:
+        body = request.get_data(cache=True) if request.method in WRITE_METHODS else b""
     if (
         b"\x00" in request.query_string
         or b"%00" in request.query_string.lower()

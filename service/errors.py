@@ -8,7 +8,7 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 import marshmallow as ma
-from flask import Flask, Response, json, request
+from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import (
@@ -113,9 +113,27 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+def _page(status: int, detail: str | None) -> Response | None:
+    """For a request to the web pages, the error as a page (its renderer is set by the pages)."""
+    renderer = current_app.extensions.get("k2k-error-page")
+    if renderer is None:
+        return None
+    if request.blueprint is None:
+        # An unknown URL: a page for a browser, a problem for an API client.
+        outside_api = not request.path.startswith(("/api/", "/open311/"))
+        if not (outside_api and request.accept_mimetypes.accept_html):
+            return None
+    elif not request.blueprint.startswith("web"):
+        return None
+    page: Response = renderer(status, detail)
+    return page
+
+
 def http_exception_to_problem(error: HTTPException) -> Response:
     """Werkzeug and webargs errors (including request validation) as problems."""
     status = error.code or 500
+    if (page := _page(status, None)) is not None:
+        return page
     if request.path.startswith("/open311/"):
         # Open311 clients read the spec's error list, even for a URL or method it lacks.
         from service.open311.formats import error_response
@@ -142,6 +160,8 @@ def domain_error_to_problem(error: DomainError) -> Response:
             break
     else:
         status = 400
+    if (page := _page(status, str(error))) is not None:
+        return page
     errors = {error.field: [error.message]} if isinstance(error, InvalidValue) else None
     return problem(status, str(error), errors=errors)
 
@@ -159,6 +179,8 @@ def overflow_to_problem(error: OverflowError) -> Response:
 def unexpected_error_to_problem(error: Exception) -> Response:
     """Anything unforeseen: log it, tell the client nothing internal."""
     log.exception("unhandled error", exc_info=error)
+    if (page := _page(500, None)) is not None:
+        return page
     return problem(500, "Something went wrong on our side; nothing was changed by this request.")
 
 

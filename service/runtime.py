@@ -47,6 +47,8 @@ class Runtime:
     queue: JobQueue
     notifier: Notifier
     relay: Relay
+    #: Where a request puts the jobs it needs (never Redis: a request handler does not talk to it).
+    request_queue: DatabaseJobQueue
     webhooks: WebhookDeliverer
     replays: Replayer
     #: None when no audit signing key is configured: the tree grows, but nothing is signed.
@@ -78,7 +80,21 @@ class Runtime:
         publisher = WebhookPublisher(app, engine, settings.public_url)
         webhooks = WebhookDeliverer(app, engine, settings, queue)
         replays = Replayer(app, engine, publisher, queue, settings.public_url)
-        relay = Relay(app, engine, notifier, queue, publisher=publisher, webhooks=webhooks)
+        # Requests queue their jobs in the database; in production the relay moves them to rq.
+        request_queue = (
+            queue
+            if isinstance(queue, DatabaseJobQueue)
+            else DatabaseJobQueue(engine, lease_seconds=settings.delivery_lease_seconds)
+        )
+        relay = Relay(
+            app,
+            engine,
+            notifier,
+            queue,
+            publisher=publisher,
+            webhooks=webhooks,
+            forward_request_jobs=request_queue is not queue,
+        )
         relay.initialise()
         if not settings.embedded and settings.secrets_key == DEVELOPMENT_SECRETS_KEY:
             log.warning(
@@ -123,6 +139,7 @@ class Runtime:
             queue=queue,
             notifier=notifier,
             relay=relay,
+            request_queue=request_queue,
             webhooks=webhooks,
             replays=replays,
             checkpointer=checkpointer,

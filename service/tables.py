@@ -1,4 +1,4 @@
-"""The service's own bookkeeping tables: tokens and idempotency records.
+"""The service's own bookkeeping tables: tokens, idempotency records, web sessions and sign-in codes.
 
 They live in the read-model database but are not projections: they are not rebuilt from events,
 so they have their own metadata and are never dropped by ``k2k projections rebuild``.
@@ -46,3 +46,36 @@ idempotency_keys = Table(
 def create_service_tables(engine: Engine) -> None:
     """Create the bookkeeping tables that do not exist yet."""
     metadata.create_all(engine)
+
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    # The cookie holds a random secret; only its hash is kept, as with API tokens.
+    Column("session_hash", String(64), primary_key=True),
+    Column("principal_id", String(64), nullable=False, index=True),
+    # "code" (a one-time code) or "token" (an API token pasted in): who vouches for the holder.
+    Column("via", String(8), nullable=False),
+    Column("token_id", String(36)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
+
+sign_in_codes = Table(
+    "sign_in_codes",
+    metadata,
+    Column("code_id", String(36), primary_key=True),
+    # Everyone registered under the address (a household may share one phone).
+    Column("principal_ids", JSON, nullable=False),
+    Column("channel", String(8), nullable=False),
+    # Keyed hashes: a stolen table gives neither the addresses nor (by brute force) the codes.
+    Column("address_hash", String(64), nullable=False, index=True),
+    Column("requester_hash", String(64), nullable=False, index=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("used_at", UtcDateTime),
+)

@@ -23,6 +23,7 @@ class Kind(StrEnum):
     DECISION_DUE = "decision.due"
     WEBHOOK_DISABLED = "webhook.disabled"
     DIGEST = "digest"
+    SIGN_IN_CODE = "sign_in.code"
 
 
 #: One line per kind for people choosing what to mute (and for the API's list of kinds).
@@ -40,7 +41,12 @@ DESCRIPTIONS: dict[Kind, str] = {
     Kind.DECISION_DUE: "A committee decision is due today and not done (management, committee).",
     Kind.WEBHOOK_DISABLED: "The service switched off your webhook subscription (its owner).",
     Kind.DIGEST: "The daily digest of held email or SMS messages.",
+    Kind.SIGN_IN_CODE: "A one-time code to sign in to the web pages (cannot be muted).",
 }
+
+#: Kinds that are sent at once whatever a person's preferences: muting or holding them for a
+#: digest would lock the person out.
+UNMUTABLE = frozenset({Kind.SIGN_IN_CODE})
 
 
 class Channel(StrEnum):

@@ -232,6 +232,71 @@ class Notifier:
         ]
         return message, its_deliveries
 
+    def prepare_sign_in_code(
+        self,
+        code_id: str,
+        principal_id: str,
+        channel: Channel,
+        code: str,
+        minutes: int,
+        language: str,
+    ) -> list[JobSpec]:
+        """Write the message that carries a one-time sign-in code; return its delivery jobs.
+
+        The code goes to the one address it was asked for (``channel``), at once: it is never
+        held for a digest nor muted, whatever the person's preferences, or they could not sign
+        in. The outbox gets its copy as every message does.
+        """
+        rendered = render(Kind.SIGN_IN_CODE.value, language, {"code": code, "minutes": minutes})
+        now = clock.now()
+        message_id = message_id_for(f"sign-in:{code_id}", principal_id)
+        channels = [Channel.OUTBOX]
+        if channel is not Channel.OUTBOX and channel in self.senders:
+            channels.append(channel)
+        outbox_status = "pending" if self.settings.outbox_dir else "sent"
+        delivery_rows: list[dict[str, Any]] = [
+            {
+                "delivery_id": delivery_id_for(message_id, each),
+                "message_id": message_id,
+                "recipient_id": principal_id,
+                "channel": each.value,
+                "status": outbox_status if each is Channel.OUTBOX else "pending",
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+                "sent_at": now if each is Channel.OUTBOX and outbox_status == "sent" else None,
+            }
+            for each in channels
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert_into(messages, conn).on_conflict_do_nothing(index_elements=["message_id"]),
+                {
+                    "message_id": message_id,
+                    "source_key": f"sign-in:{code_id}",
+                    "recipient_id": principal_id,
+                    "kind": Kind.SIGN_IN_CODE.value,
+                    "language": language,
+                    "subject": rendered.subject[:300],
+                    "body": rendered.body,
+                    "link": None,
+                    "ppr_code": None,
+                    "case_id": None,
+                    "created_at": now,
+                },
+            )
+            conn.execute(
+                insert_into(deliveries, conn).on_conflict_do_nothing(
+                    index_elements=["delivery_id"]
+                ),
+                delivery_rows,
+            )
+        return [
+            deliver_job(row["delivery_id"], 1)
+            for row in delivery_rows
+            if row["status"] == "pending"
+        ]
+
     # -- delivering ----------------------------------------------------------------------------
 
     def deliver(self, delivery_id: str) -> str:

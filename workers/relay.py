@@ -26,7 +26,7 @@ from projections.engine import tracking
 from workers.notifier import Notifier
 from workers.queue import JobQueue, JobSpec, QueueUnavailable
 from workers.rules import Plan, plan_event
-from workers.tables import relay_skipped
+from workers.tables import queued_jobs, relay_skipped
 
 if TYPE_CHECKING:
     from webhooks.deliveries import WebhookDeliverer
@@ -70,6 +70,7 @@ class Relay:
         batch_size: int = BATCH_SIZE,
         publisher: WebhookPublisher | None = None,
         webhooks: WebhookDeliverer | None = None,
+        forward_request_jobs: bool = False,
     ) -> None:
         self.app = app
         self.engine = engine
@@ -78,6 +79,9 @@ class Relay:
         self.batch_size = batch_size
         self.publisher = publisher
         self.webhooks = webhooks
+        #: Production: web requests leave their jobs (a sign-in code to send) in the jobs table,
+        #: since no request handler talks to Redis; the relay moves them onto the queue.
+        self.forward_request_jobs = forward_request_jobs
         self.wake = threading.Event()
         #: Per notification id: failures so far and when the first one happened.
         self._failures: dict[int, tuple[int, float]] = {}
@@ -289,11 +293,54 @@ class Relay:
             log.debug("relay: batch after %s relayed by another relay", start)
 
     def catch_up(self) -> int:
-        """Relay until the head of the log."""
+        """Relay until the head of the log (and forward the jobs requests left)."""
         total = 0
         while applied := self.process_batch():
             total += applied
+        if self.forward_request_jobs:
+            self.forward_jobs()
         return total
+
+    def forward_jobs(self, limit: int = 500) -> int:
+        """Move the jobs that web requests left in the jobs table onto the queue.
+
+        A row is marked done only after the queue took its job, so a crash in between queues
+        it again, which the queue ignores (its id is taken). Returns how many were moved.
+        """
+        with self.engine.connect() as conn:
+            rows = (
+                conn.execute(
+                    select(queued_jobs)
+                    .where(queued_jobs.c.done_at.is_(None))
+                    .order_by(queued_jobs.c.run_at)
+                    .limit(limit)
+                )
+                .mappings()
+                .all()
+            )
+        if not rows:
+            return 0
+        now = datetime.now(tz=UTC)
+        self.queue.enqueue_many(
+            [
+                JobSpec(
+                    job_id=row["job_id"],
+                    queue=row["queue"],
+                    function=row["function"],
+                    args=tuple(row["args"]),
+                    # A job already due runs now, not at the next whole second rq schedules for.
+                    run_at=row["run_at"] if row["run_at"] > now else None,
+                )
+                for row in rows
+            ]
+        )
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(queued_jobs)
+                .where(queued_jobs.c.job_id.in_([row["job_id"] for row in rows]))
+                .values(done_at=datetime.now(tz=UTC))
+            )
+        return len(rows)
 
     def run_forever(self, stop: threading.Event, interval: float = 0.5) -> None:
         """Keep relaying until ``stop`` is set, backing off while the queue is unavailable."""

@@ -632,6 +632,8 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
     except ValueError:
         raise ValueError(f"no template for notification kind {kind!r}") from None
     language = language_of(language)
+    if known is Kind.SIGN_IN_CODE:
+        return _sign_in_code(language, context)
     if known is Kind.DIGEST:
         items = context.get("items") or ()
         day = _plain(context.get("day") or context.get("day_iso"))
@@ -676,6 +678,45 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
         body="\n".join(lines),
         short_text=_sms_line(subject, link),
         link=link,
+    )
+
+
+#: The sign-in code message: short enough for one SMS, and it says never to pass the code on.
+SIGN_IN_WORDS = {
+    "ms": {
+        # The subject is also the whole SMS (a delivery sends the subject and the link, if any).
+        "subject": "[K2K] Kod masuk anda: {code}. Sah {minutes} minit. Jangan kongsi kod ini.",
+        "body": "Kod masuk K2K Co-Manage anda ialah {code}. Kod ini sah selama {minutes} minit "
+        "dan hanya boleh digunakan sekali.",
+        "warning": "Jangan berikan kod ini kepada sesiapa, termasuk orang yang mengaku dari K2K. "
+        "Jika anda tidak meminta kod ini, abaikan mesej ini.",
+    },
+    "en": {
+        "subject": "[K2K] Your sign-in code: {code}. Valid {minutes} min. Do not share it.",
+        "body": "Your K2K Co-Manage sign-in code is {code}. It is valid for {minutes} minutes "
+        "and works once.",
+        "warning": "Never give this code to anyone, even someone who says they are from K2K. "
+        "If you did not ask for it, ignore this message.",
+    },
+}
+
+
+def _sign_in_code(language: str, context: Mapping[str, Any]) -> Rendered:
+    words = SIGN_IN_WORDS[language]
+    values = {"code": _plain(context.get("code")), "minutes": _plain(context.get("minutes"))}
+    lines = [
+        _WORDS[language]["greeting"],
+        "",
+        words["body"].format_map(values),
+        "",
+        words["warning"],
+    ]
+    return Rendered(
+        subject=words["subject"].format_map(values),
+        body="\n".join(lines),
+        # No link: a code message that links to a sign-in page is what phishing looks like.
+        short_text=words["subject"].format_map(values),
+        link=None,
     )
 
 

@@ -1,0 +1,1 @@
+"""The front page, the language switch and the pages' static files."""
