@@ -93,3 +93,15 @@ def test_an_admin_sees_every_ppr_s_waiting_cases(app: Flask, cast: Cast) -> None
     body = admin.get("/work").get_data(as_text=True)
     assert srp in body
     assert lsb in body
+
+
+def test_an_officer_s_front_page_says_how_many_cases_wait_and_how_many_are_late(
+    app: Flask, cast: Cast
+) -> None:
+    cast.report()
+    late = cast.report()["id"]
+    cast.project()
+    overdue_by(cast, late, hours=2)
+    text = text_of(signed_in(app, cast.management).get("/"))
+    assert "2 cases wait for you" in text
+    assert "1 overdue" in text

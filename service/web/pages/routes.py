@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
+from domain import clock
 from domain.actors import Role
 from projections.ppr_directory import pprs as ppr_table
 from service.cases.presenters import present_summary
@@ -21,6 +22,7 @@ from service.tokens.store import Principal
 from service.web.common import safe_next, web_blueprint
 from service.web.i18n import LANGUAGES
 from service.web.session import current_viewer
+from service.web.work.routes import MOVES, queue_of
 
 STATIC = Path(__file__).parent.parent / "static"
 
@@ -50,6 +52,12 @@ def home() -> str:
         rows, _ = list_cases(runtime().engine, viewer, {"mine": True, "limit": 5})
         key = runtime().settings.pseudonym_key
         context["my_cases"] = [present_summary(row, viewer, key) for row in rows]
+    if viewer is not None and viewer.role in MOVES:
+        waiting = queue_of(viewer, None, clock.now())
+        context["waiting"] = len(waiting)
+        context["overdue"] = sum(
+            1 for item in waiting if item["countdown"] and item["countdown"].overdue
+        )
     if viewer is not None:
         context["pprs"] = _pprs_of(viewer)
     return render_template("web/home.html", **context)
