@@ -94,6 +94,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for name, envelope, _ in PAYLOADS.values():
         api.spec.components.schema(name, schema=envelope)
 
+    if settings.trusted_proxies:
+        # Behind nginx (or a load balancer) the client's address and scheme come from its
+        # headers; believing them without a proxy would let anyone pick their own address.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,
+            x_proto=settings.trusted_proxies,
+            x_host=settings.trusted_proxies,
+        )
     if settings.background:
         runtime.start_background()
         atexit.register(runtime.close)

@@ -56,6 +56,7 @@ class Settings:
     audit_signed_file: str | None = None
     audit_checkpoint_events: int = 1000
     audit_checkpoint_seconds: float = 60.0
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -112,6 +113,8 @@ class Settings:
             audit_signed_file=env.get("K2K_AUDIT_SIGNED_FILE") or None,
             audit_checkpoint_events=int(env.get("K2K_AUDIT_CHECKPOINT_EVENTS", "1000")),
             audit_checkpoint_seconds=float(env.get("K2K_AUDIT_CHECKPOINT_SECONDS", "60")),
+            # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto may be believed.
+            trusted_proxies=int(env.get("K2K_TRUSTED_PROXIES", "0")),
         )
 
     @property

@@ -9,7 +9,10 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from domain.actors import Role
+from service import create_app
+from service.settings import Settings
 from service.tables import sign_in_codes
+from service.web.signin.codes import CODES_PER_REQUESTER
 from tests.e2e.conftest import Caller, Cast
 from tests.e2e.web import Visitor, text_of
 from workers.people import update_person
@@ -74,8 +77,6 @@ def test_a_code_works_only_once(app: Flask, cast: Cast) -> None:
     register(cast, cast.resident, email="aminah@example.my")
     visitor = ask_for_a_code(app, "aminah@example.my")
     code = code_sent_to(cast, cast.resident)
-    code_id = visitor.client.get("/signin/code")  # keep the pending code in the session
-    assert code_id.status_code == 200
     with visitor.client.session_transaction() as session:
         pending = session["code_id"]
     assert visitor.post("/signin/code/check", {"code": code}).status_code == 303
@@ -179,3 +180,39 @@ def test_a_malformed_address_is_named_on_the_form(app: Flask) -> None:
     response = visitor.post("/signin/code", {"address": "not a phone"})
     assert response.status_code == 422
     assert "Enter an email address or a phone number" in text_of(response)
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_code_allowance(
+    settings: Settings,
+) -> None:
+    app = create_app(
+        {
+            "K2K_DATABASE_URL": settings.database_url,
+            "K2K_BACKGROUND": "0",
+            "K2K_TRUSTED_PROXIES": "1",
+            "TESTING": True,
+        }
+    )
+    try:
+        runtime = app.extensions["k2k"]
+        for number in range(CODES_PER_REQUESTER):
+            visitor = Visitor(app)
+            visitor.get("/signin")
+            response = visitor.post(
+                "/signin/code",
+                {"address": f"person{number}@example.my"},
+                headers={"X-Forwarded-For": "198.51.100.7"},
+            )
+            assert response.status_code == 303
+        blocked = Visitor(app)
+        blocked.get("/signin")
+        same_client = blocked.post(
+            "/signin/code", {"address": "x@example.my"}, headers={"X-Forwarded-For": "198.51.100.7"}
+        )
+        assert same_client.status_code == 429
+        other_client = blocked.post(
+            "/signin/code", {"address": "x@example.my"}, headers={"X-Forwarded-For": "203.0.113.5"}
+        )
+        assert other_client.status_code == 303
+    finally:
+        runtime.close()
