@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from domain.actors import Actor
 from domain.audit import AuditCommands
 from domain.base import ReplayingRepository, Saved
-from domain.case import Case, Channel, Location, Party
+from domain.case import REPORT_PHOTOS_MAX, Case, Channel, Location, Party, PhotoRef
 from domain.clock import now as clock_now
 from domain.errors import (
     AlreadyExists,
@@ -161,8 +161,19 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
         private: bool = False,
         occurred_at: datetime | None = None,
         case_id: UUID | None = None,
+        photos: Sequence[PhotoRef] = (),
     ) -> Saved:
-        """Report a problem in a PPR. ``case_id`` makes a retried report land on the same case."""
+        """Report a problem in a PPR. ``case_id`` makes a retried report land on the same case.
+
+        ``photos`` (stored already, at most ``REPORT_PHOTOS_MAX``) are attached in the same save
+        as the report: a case never exists with only some of the photos it was reported with.
+        The same photo given twice is attached once.
+        """
+        unique = list({photo.sha256: photo for photo in photos}.values())
+        if len(unique) > REPORT_PHOTOS_MAX:
+            raise InvalidValue("photos", f"a report carries at most {REPORT_PHOTOS_MAX} photos")
+        for photo in unique:
+            photo.validate()
         try:
             ppr = self.get_ppr(ppr_code)
         except NotFound as error:
@@ -182,6 +193,9 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
             occurred_at=occurred_at,
             case_id=case_id,
         )
+        for photo in unique:
+            # A backfilled report's photos are dated with it; a live one's are dated now.
+            case.attach_photo(actor, photo, occurred_at)
         try:
             self.save(case)
         except IntegrityError as error:
@@ -409,6 +423,23 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
             case_id,
             expected_version,
             lambda case: case.add_comment(actor, text, internal, occurred_at),
+            safe_to_retry=True,
+        )
+
+    def attach_photo(
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        photo: PhotoRef,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Saved:
+        """Attach a stored photo to a case; retried on a concurrent change (the limits are re-checked)."""
+        return self._change_case(
+            case_id,
+            expected_version,
+            lambda case: case.attach_photo(actor, photo, occurred_at),
             safe_to_retry=True,
         )
 

@@ -7,6 +7,7 @@ to re-derive the state machine, the case's status and whose move it is *after* t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -22,6 +23,13 @@ from domain.errors import IllegalTransition, InvalidValue, NotPermitted
 
 TITLE_MAX = 140
 TEXT_MAX = 4000
+#: A report carries at most this many photos, and its reporter adds no more than that in all.
+REPORT_PHOTOS_MAX = 3
+#: Photos one case holds in all: the reporter's plus committee's and management's ("after" shots).
+CASE_PHOTOS_MAX = 10
+#: The forms a stored photo may take (the service re-encodes every upload to one of them).
+PHOTO_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 class Status(StrEnum):
@@ -103,6 +111,33 @@ class Location:
                 refuse_control_characters(name, value)
 
 
+@dataclass(frozen=True)
+class PhotoRef:
+    """A stored photo as a case records it: the SHA-256 of its bytes and what they are, never the bytes.
+
+    The bytes live in the photo store under the hash; the service stores them (stripped of their
+    metadata) before it records the event, so an event never names a photo that is not stored.
+    """
+
+    sha256: str
+    content_type: str
+    byte_size: int
+    width: int
+    height: int
+
+    def validate(self) -> None:
+        """A hash of 64 lower-case hex digits, a known content type and positive sizes."""
+        if not (isinstance(self.sha256, str) and _SHA256_HEX.fullmatch(self.sha256)):
+            raise InvalidValue("photo", "sha256 must be 64 lower-case hexadecimal digits")
+        if self.content_type not in PHOTO_CONTENT_TYPES:
+            allowed = ", ".join(sorted(PHOTO_CONTENT_TYPES))
+            raise InvalidValue("photo", f"content_type must be one of {allowed}")
+        for name in ("byte_size", "width", "height"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidValue("photo", f"{name} must be a positive whole number")
+
+
 def _require(actor: Actor, roles: frozenset[Role], doing: str) -> None:
     if actor.role not in roles:
         allowed = ", ".join(sorted(role.value for role in roles))
@@ -178,6 +213,8 @@ class Case(K2KAggregate):
         self.designated_priority = False
         #: SLA targets whose breach is recorded (see ``recorded_breaches`` for older snapshots).
         self.sla_breaches: list[str] = []
+        #: Attached photos, oldest first (see ``photos`` for snapshots from before photos).
+        self.attached_photos: list[dict[str, Any]] = []
         self._record(occurred_at, status, whose_move)
 
     def _record(self, occurred_at: datetime, status: str, whose_move: str | None) -> None:
@@ -785,4 +822,83 @@ class Case(K2KAggregate):
         whose_move: str | None,
     ) -> None:
         self.sla_breaches = [*self.recorded_breaches, target]
+        self._record(occurred_at, status, whose_move)
+
+    # -- photos -----------------------------------------------------------------------------
+
+    @property
+    def photos(self) -> list[dict[str, Any]]:
+        """Attached photos, oldest first; a snapshot from before photos has none."""
+        return list(getattr(self, "attached_photos", []))
+
+    def photo(self, sha256: str) -> dict[str, Any] | None:
+        """The attached photo with this hash, or None."""
+        return next((photo for photo in self.photos if photo["sha256"] == sha256), None)
+
+    def check_may_attach_photo(self, actor: Actor) -> None:
+        """Refuse unless ``actor`` may attach one more photo now (checked before an upload is stored).
+
+        The reporter documents their own problem; committee and management add evidence of the
+        work (an "after" photo with a fix). Other residents support the case instead, so that a
+        report shows what its reporter chose to show. A finished case's record is closed to new
+        photos: the outcome was judged on what it held (comments remain for later remarks).
+        """
+        if not (self.is_reporter(actor) or actor.role in CASE_WORKERS):
+            raise NotPermitted("only the reporter, the committee and management may attach photos")
+        if self.current_status in TERMINAL:
+            raise IllegalTransition(f"cannot attach photos to a case that is {self.status}")
+        photos = self.photos
+        if len(photos) >= CASE_PHOTOS_MAX:
+            raise IllegalTransition(f"a case holds at most {CASE_PHOTOS_MAX} photos")
+        if self.is_reporter(actor) and actor.role not in CASE_WORKERS:
+            own = sum(1 for photo in photos if photo["attached_by"] == actor.principal_id)
+            if own >= REPORT_PHOTOS_MAX:
+                raise IllegalTransition(
+                    f"a reporter attaches at most {REPORT_PHOTOS_MAX} photos to their case"
+                )
+
+    def attach_photo(
+        self, actor: Actor, photo: PhotoRef, occurred_at: datetime | None = None
+    ) -> None:
+        """Attach a stored photo; the same photo (the same hash) twice on one case is refused."""
+        photo.validate()
+        self.check_may_attach_photo(actor)
+        if self.photo(photo.sha256) is not None:
+            raise IllegalTransition("this photo is attached to the case already")
+        self._attach_photo(
+            sha256=photo.sha256,
+            content_type=photo.content_type,
+            byte_size=photo.byte_size,
+            width=photo.width,
+            height=photo.height,
+            **self._unchanged(actor, occurred_at),
+        )
+
+    @event("PhotoAttached")
+    def _attach_photo(
+        self,
+        sha256: str,
+        content_type: str,
+        byte_size: int,
+        width: int,
+        height: int,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        status: str,
+        whose_move: str | None,
+    ) -> None:
+        self.attached_photos = [
+            *self.photos,
+            {
+                "sha256": sha256,
+                "content_type": content_type,
+                "byte_size": byte_size,
+                "width": width,
+                "height": height,
+                "attached_by": actor_id,
+                "attached_by_role": actor_role,
+                "attached_at": occurred_at,
+            },
+        ]
         self._record(occurred_at, status, whose_move)

@@ -3,7 +3,8 @@
 Formulas: ``support_count`` = number of ``Supported`` events; ``public_comment_count`` = number of
 ``CommentAdded`` events with ``internal`` false; ``updated_at`` = ``occurred_at`` of the latest event;
 ``resolved_at`` = ``occurred_at`` of the latest ``Resolved``; ``closed_at`` = ``occurred_at`` of the
-event that made the status terminal.
+event that made the status terminal; ``photo_count`` = number of ``PhotoAttached`` events;
+``first_photo`` = ``sha256`` of the first of them (lists show its thumbnail, Open311 its URL).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ case_list = Table(
     Column("closed_at", UtcDateTime),
     Column("duplicate_of", String(36)),
     Column("rating", Integer),
+    Column("photo_count", Integer, nullable=False, server_default="0"),
+    Column("first_photo", String(64)),
     Column("version", Integer, nullable=False),
     Index("ix_case_list_ppr_reported", "ppr_code", "reported_at", "case_id"),
     Index("ix_case_list_ppr_support", "ppr_code", "support_count", "case_id"),
@@ -60,7 +63,7 @@ class CaseListProjection(Projection):
 
     name = "case_list"
     tables = (case_list,)
-    version = 2  # 2: title_folded without a length limit
+    version = 3  # 2: title_folded without a length limit; 3: photo_count and first_photo
 
     def __init__(self) -> None:
         self._rows = RowBuffer(case_list)
@@ -112,6 +115,7 @@ class CaseListProjection(Projection):
                     "private": fields["private"],
                     "support_count": 0,
                     "public_comment_count": 0,
+                    "photo_count": 0,
                     "reported_at": fields["occurred_at"],
                     "updated_at": fields["occurred_at"],
                     "version": event.originator_version,
@@ -139,6 +143,10 @@ class CaseListProjection(Projection):
             row["rating"] = fields["rating"]
         elif kind == "MarkedDuplicate":
             row["duplicate_of"] = fields["duplicate_of"]
+        elif kind == "PhotoAttached":
+            row["photo_count"] += 1
+            if row["first_photo"] is None:
+                row["first_photo"] = fields["sha256"]
         if Status(fields["status"]) in TERMINAL and row["closed_at"] is None:
             # Comments may follow the outcome; closed_at stays the time the outcome was reached.
             row["closed_at"] = fields["occurred_at"]

@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from service.notifications.routes import blp as notifications_blp
     from service.open311.routes import blp as open311_blp
     from service.people.routes import blp as people_blp
+    from service.photos.routes import blp as photos_blp
     from service.pprs.routes import blp as pprs_blp
     from service.runtime import Runtime
     from service.surveys.routes import blp as surveys_blp
@@ -75,6 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         health_blp,
         pprs_blp,
         cases_blp,
+        photos_blp,
         committees_blp,
         meetings_blp,
         decisions_blp,

@@ -21,6 +21,7 @@ from domain.errors import (
     NotPermitted,
     VersionMismatch,
 )
+from service.photos.processing import PhotoRefused
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,11 @@ def domain_error_to_problem(error: DomainError) -> Response:
     return problem(status, str(error), errors=errors)
 
 
+def refused_photo_to_problem(error: PhotoRefused) -> Response:
+    """An upload that is too big (413), not a photo we take (415) or unreadable (422)."""
+    return problem(error.status, error.message, errors={error.field: [error.message]})
+
+
 def bad_parameter_to_problem(error: BadParameter) -> Response:
     """A parameter that passed validation but cannot be used."""
     return problem(400, error.message, errors={error.field: [error.message]})
@@ -189,6 +195,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_exception_to_problem)
     app.register_error_handler(DomainError, domain_error_to_problem)
     app.register_error_handler(BadParameter, bad_parameter_to_problem)
+    app.register_error_handler(PhotoRefused, refused_photo_to_problem)
     app.register_error_handler(OverflowError, overflow_to_problem)
     app.register_error_handler(Exception, unexpected_error_to_problem)
 
@@ -202,6 +209,8 @@ ERROR_DESCRIPTIONS = {
     404: "No such resource, or not visible to this token",
     409: "Not allowed in the current state, or a conflicting concurrent change",
     412: "If-Match names a version that is no longer current",
+    413: "The upload is larger than the service takes",
+    415: "The body (or an uploaded file) is not of a type this endpoint takes",
     422: "Invalid field values (see `errors`)",
     503: "Not ready yet (read models catching up); retry after the Retry-After seconds",
 }

@@ -40,6 +40,16 @@ def _caller() -> str:
 def _fingerprint() -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
+    if request.mimetype == "multipart/form-data":
+        # A client resending an upload picks a new boundary: compare what the parts hold.
+        for name, values in sorted(request.form.lists()):
+            digest.update(json.dumps([name, values]).encode())
+        for name, files in sorted(request.files.lists()):
+            for file in files:
+                content = file.stream.read()
+                file.stream.seek(0)
+                digest.update(f"{name}:{hashlib.sha256(content).hexdigest()}\n".encode())
+        return digest.hexdigest()
     body = request.get_data(cache=True)
     # The same JSON with its keys in another order or other spacing is the same request; a body
     # that is not JSON is compared as bytes.

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -28,6 +29,9 @@ from workers.notifier import Notifier
 from workers.queue import DatabaseJobQueue, JobQueue, RqJobQueue
 from workers.relay import Relay
 from workers.tables import create_notification_tables
+
+if TYPE_CHECKING:
+    from service.photos.store import PhotoStore
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,8 @@ class Runtime:
     checkpointer: Checkpointer | None = None
     #: The key checkpoints are checked with (the signer's, or the configured public key).
     audit_verifier: NoteVerifier | None = None
+    #: Made on first use (``photos``); a test may set its own.
+    photo_store: PhotoStore | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -145,6 +151,16 @@ class Runtime:
             checkpointer=checkpointer,
             audit_verifier=audit_verifier,
         )
+
+    @property
+    def photos(self) -> PhotoStore:
+        """Where photo bytes are kept: S3 when a bucket is configured, else the local folder."""
+        if self.photo_store is None:
+            # Imported here: Pillow and boto3 load only in processes that handle photos.
+            from service.photos.store import photo_store_from
+
+            self.photo_store = photo_store_from(self.settings)
+        return self.photo_store
 
     def worker_context(self) -> WorkerContext:
         """What this process's jobs use."""

@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_DATA_DIR = "var"
+#: The largest photo upload accepted: a phone's full-size JPEG is 2-8 MiB.
+DEFAULT_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,13 @@ class Settings:
     audit_checkpoint_events: int = 1000
     audit_checkpoint_seconds: float = 60.0
     trusted_proxies: int = 0
+    photo_max_bytes: int = DEFAULT_PHOTO_MAX_BYTES
+    #: None: ``<data_dir>/photos``.
+    photo_dir: str | None = None
+    photo_s3_bucket: str | None = None
+    photo_s3_endpoint_url: str | None = None
+    photo_s3_region: str | None = None
+    photo_s3_prefix: str = "photos/"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -115,12 +124,25 @@ class Settings:
             audit_checkpoint_seconds=float(env.get("K2K_AUDIT_CHECKPOINT_SECONDS", "60")),
             # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto may be believed.
             trusted_proxies=int(env.get("K2K_TRUSTED_PROXIES", "0")),
+            photo_max_bytes=int(env.get("K2K_PHOTO_MAX_BYTES", str(DEFAULT_PHOTO_MAX_BYTES))),
+            photo_dir=env.get("K2K_PHOTO_DIR") or None,
+            # With a bucket, photos go to S3-compatible storage (credentials: the standard AWS_*
+            # variables, profiles or roles, never a K2K setting); without, to the local folder.
+            photo_s3_bucket=env.get("K2K_PHOTO_S3_BUCKET") or None,
+            photo_s3_endpoint_url=env.get("K2K_PHOTO_S3_ENDPOINT_URL") or None,
+            photo_s3_region=env.get("K2K_PHOTO_S3_REGION") or None,
+            photo_s3_prefix=env.get("K2K_PHOTO_S3_PREFIX", "photos/"),
         )
 
     @property
     def embedded(self) -> bool:
         """Whether jobs run in this process from the database (no Redis configured)."""
         return self.redis_url is None
+
+    @property
+    def photo_folder(self) -> Path:
+        """Where the local photo store keeps its files."""
+        return Path(self.photo_dir) if self.photo_dir else Path(self.data_dir) / "photos"
 
     @property
     def is_sqlite(self) -> bool:

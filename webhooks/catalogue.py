@@ -65,6 +65,10 @@ _CASE = {
     "PriorityDesignated": ("case.prioritised", "The committee made it a community priority."),
     "Supported": ("case.supported", "Another resident supported the case (me too)."),
     "SlaBreached": ("case.sla_breached", "A service-level target was missed."),
+    "PhotoAttached": (
+        "case.photo_attached",
+        "A photo was attached (its hash is sent; the photo needs a token that may see the case).",
+    ),
 }
 _DECISION = {
     "Made": ("decision.made", "A committee meeting decided what must happen, by whom, by when."),
@@ -248,6 +252,9 @@ def _case_details(name: str, fields: dict[str, Any], case: Case) -> dict[str, An
         details["due_at"] = jsonable(fields["due_at"])
     elif name == "case.tabled":
         details["meeting_id"] = jsonable(fields.get("meeting_id"))
+    elif name == "case.photo_attached":
+        details["photo_sha256"] = fields["sha256"]
+        details["photo_count"] = len(case.photos)
     return details
 
 

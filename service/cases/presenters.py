@@ -27,6 +27,35 @@ def _reporter(redactor: Redactor, reporter_id: str, reporter_role: str) -> dict[
     return person if person["id"] is not None else None
 
 
+def photo_urls(case_id: str, sha256: str) -> dict[str, str]:
+    """Where a case's photo and its thumbnail are fetched (with a token that may see the case)."""
+    return {
+        "url": url_for("photos.CasePhoto", case_id=case_id, sha256=sha256),
+        "thumbnail_url": url_for("photos.CasePhotoThumbnail", case_id=case_id, sha256=sha256),
+    }
+
+
+def present_photos(case: Case, viewer: Principal, pseudonym_key: str) -> list[dict[str, Any]]:
+    """The case's photos, oldest first, with who attached each as ``viewer`` may see them."""
+    redactor = Redactor(
+        viewer, reporter_id=case.reporter_id, anonymous=case.anonymous, pseudonym_key=pseudonym_key
+    )
+    case_id = str(case.id)
+    return [
+        {
+            "sha256": photo["sha256"],
+            "content_type": photo["content_type"],
+            "byte_size": photo["byte_size"],
+            "width": photo["width"],
+            "height": photo["height"],
+            "attached_at": photo["attached_at"],
+            "attached_by": redactor.person(photo["attached_by"], photo["attached_by_role"]),
+            **photo_urls(case_id, photo["sha256"]),
+        }
+        for photo in case.photos
+    ]
+
+
 def present_case(case: Case, viewer: Principal, pseudonym_key: str) -> dict[str, Any]:
     """A case aggregate in full, redacted for ``viewer``."""
     redactor = Redactor(
@@ -60,6 +89,11 @@ def present_case(case: Case, viewer: Principal, pseudonym_key: str) -> dict[str,
         "duplicate_of": case.duplicate_of,
         "reopen_count": case.reopen_count,
         "rating": case.rating,
+        "photo_count": len(case.photos),
+        "thumbnail_url": (
+            photo_urls(case_id, case.photos[0]["sha256"])["thumbnail_url"] if case.photos else None
+        ),
+        "photos": present_photos(case, viewer, pseudonym_key),
         "version": case.version,
         "links": {
             "self": url_for("cases.CaseById", case_id=case_id),
@@ -94,6 +128,10 @@ def present_summary(row: Any, viewer: Principal, pseudonym_key: str) -> dict[str
         "resolved_at": row.resolved_at,
         "closed_at": row.closed_at,
         "duplicate_of": row.duplicate_of,
+        "photo_count": row.photo_count,
+        "thumbnail_url": (
+            photo_urls(row.case_id, row.first_photo)["thumbnail_url"] if row.first_photo else None
+        ),
         "version": row.version,
     }
 
@@ -114,6 +152,8 @@ def present_history(
         if row.internal and not sees_internal(viewer):
             continue
         details = dict(row.details)
+        if row.event_type == "photo_attached":
+            details.update(photo_urls(str(case.id), details["sha256"]))
         if not redactor.sees_unit:
             for name in HOUSEHOLD_DETAILS:
                 if name in details:

@@ -39,7 +39,8 @@ blp = Blueprint(
 CASE_SCHEMA = schemas.CaseSchema()
 
 
-def _visible_case(viewer: Principal, case_id: UUID) -> Case:
+def visible_case(viewer: Principal, case_id: UUID) -> Case:
+    """The case, if ``viewer`` may see it; 404 (as if it did not exist) otherwise."""
     case = runtime().app.get_case(case_id)
     if not can_view_case(viewer, case.ppr_code, case.private, case.reporter_id):
         raise NotFound(f"no case {case_id}")
@@ -132,7 +133,7 @@ class CaseById(MethodView):
     def get(self, args: dict[str, Any], case_id: UUID) -> Response:
         """Read a case as it is now (its version is the ETag), or as it stood at ``as_of``."""
         viewer = current_principal()
-        case = _visible_case(viewer, case_id)
+        case = visible_case(viewer, case_id)
         if args.get("as_of") is None:
             return _case_response(case, viewer)
         past = runtime().app.get_case_as_of(case_id, args["as_of"])
@@ -153,7 +154,7 @@ class CaseHistory(MethodView):
         With ``as_of``, only the events that had happened by then (by ``occurred_at``).
         """
         viewer = current_principal()
-        case = _visible_case(viewer, case_id)
+        case = visible_case(viewer, case_id)
         if args.get("as_of") is not None:
             case = runtime().app.get_case_as_of(case_id, args["as_of"])
         engine = runtime().engine
@@ -177,7 +178,7 @@ class CaseSla(MethodView):
     def get(self, case_id: UUID) -> Any:
         """Each SLA target of the case: due time, elapsed, remaining or breached by how much."""
         viewer = current_principal()
-        _visible_case(viewer, case_id)
+        visible_case(viewer, case_id)
         with runtime().engine.connect() as conn:
             figures = sla_of_case(conn, str(case_id), clock.now())
         if figures is None:
@@ -307,7 +308,7 @@ def _command_view(command: Command) -> Callable[..., Response]:
         viewer = current_principal()
         if viewer.role is Role.AUDITOR:
             raise NotPermitted("auditors read; they do not change cases")
-        _visible_case(viewer, case_id)
+        visible_case(viewer, case_id)
         version = expected_version()
         handler = getattr(runtime().app, command.method)
         saved: Saved = handler(viewer.actor, case_id, expected_version=version, **args)

@@ -184,6 +184,20 @@ class LocationSchema(ma.Schema):
     common_area = fields.String(allow_none=True)
 
 
+class CasePhotoSchema(ma.Schema):
+    """A photo attached to a case: its hash and size, who attached it, where to fetch it."""
+
+    sha256 = fields.String(metadata={"description": "SHA-256 of the stored bytes (its ETag)"})
+    content_type = fields.String(metadata={"example": "image/jpeg"})
+    byte_size = fields.Integer()
+    width = fields.Integer()
+    height = fields.Integer()
+    attached_at = fields.DateTime()
+    attached_by = fields.Nested(ActorSchema)
+    url = fields.String(metadata={"description": "The photo (metadata stripped, at most 2048 px)"})
+    thumbnail_url = fields.String(metadata={"description": "A thumbnail, at most 320 px"})
+
+
 class CaseSummarySchema(ma.Schema):
     """A case as lists show it."""
 
@@ -209,6 +223,10 @@ class CaseSummarySchema(ma.Schema):
     resolved_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
     duplicate_of = fields.String(allow_none=True)
+    photo_count = fields.Integer()
+    thumbnail_url = fields.String(
+        allow_none=True, metadata={"description": "The first photo's thumbnail, if any"}
+    )
     version = fields.Integer()
 
 
@@ -221,6 +239,7 @@ class CaseSchema(CaseSummarySchema):
     supported_by_me = fields.Boolean()
     reopen_count = fields.Integer()
     rating = fields.Integer(allow_none=True)
+    photos = fields.List(fields.Nested(CasePhotoSchema), metadata={"description": "Oldest first"})
     links = fields.Dict(keys=fields.String(), values=fields.String())
 
 

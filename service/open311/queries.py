@@ -2,7 +2,8 @@
 list, updates from the case timelines.
 
 Nothing personal leaves here: no reporter, no unit number, no one's words beyond the case's
-public title, and private cases not at all (the line the integration view draws).
+public title, and private cases not at all (the line the integration view draws). Photos of the
+cases shown are (``media_url``): their metadata is stripped when they are stored.
 """
 
 from __future__ import annotations
@@ -63,7 +64,13 @@ _UPDATE_WORDS = {
     "priority_designated": "Made a community priority by the committee.",
     "supported": "Another resident reported the same problem (me too).",
     "sla_breached": "A service-level target was missed.",
+    "photo_attached": "A photo was added.",
 }
+
+
+def media_url(public_url: str, case_id: str, sha256: str) -> str:
+    """Where anyone fetches a photo of a non-private case (``routes.request_photo``)."""
+    return f"{public_url}/open311/v2/media/{case_id}/{sha256}"
 
 
 def open_or_closed(status: str) -> str:
@@ -270,11 +277,15 @@ def _category_names(conn: Connection) -> dict[tuple[str, str], str]:
 
 
 def present_requests(
-    conn: Connection, rows: list[Any], *, extensions: bool
+    conn: Connection, rows: list[Any], *, extensions: bool, public_url: str
 ) -> list[dict[str, Any]]:
-    """The spec's request records (with mySociety's ``extended_attributes`` when asked)."""
+    """The spec's request records (with mySociety's ``extended_attributes`` when asked).
+
+    ``media_url`` is the case's first photo, the one its report came with.
+    """
     names = _category_names(conn)
-    updates = updates_of(conn, [row.case_id for row in rows]) if extensions else {}
+    case_ids = [row.case_id for row in rows]
+    updates = updates_of(conn, case_ids, public_url) if extensions else {}
     records = []
     for row in rows:
         record: dict[str, Any] = {
@@ -297,7 +308,9 @@ def present_requests(
             "zipcode": None,
             "lat": None,
             "long": None,
-            "media_url": None,
+            "media_url": media_url(public_url, row.case_id, row.first_photo)
+            if row.first_photo
+            else None,
         }
         if extensions:
             record["extended_attributes"] = {
@@ -314,7 +327,9 @@ def present_requests(
     return records
 
 
-def updates_of(conn: Connection, case_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+def updates_of(
+    conn: Connection, case_ids: list[str], public_url: str
+) -> dict[str, list[dict[str, Any]]]:
     """The public updates of these cases, oldest first."""
     if not case_ids:
         return {}
@@ -325,18 +340,19 @@ def updates_of(conn: Connection, case_ids: list[str]) -> dict[str, list[dict[str
     ).all()
     found: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        found.setdefault(row.case_id, []).append(_update(row))
+        found.setdefault(row.case_id, []).append(_update(row, public_url))
     return found
 
 
-def _update(row: Any) -> dict[str, Any]:
+def _update(row: Any, public_url: str) -> dict[str, Any]:
+    photo = row.details.get("sha256") if row.event_type == "photo_attached" else None
     return {
         "update_id": f"{row.case_id}:{row.version}",
         "service_request_id": row.case_id,
         "status": open_or_closed(row.status),
         "updated_datetime": timestamp(row.recorded_at),
         "description": _UPDATE_WORDS.get(row.event_type, row.event_type.replace("_", " ")),
-        "media_url": None,
+        "media_url": media_url(public_url, row.case_id, photo) if photo else None,
     }
 
 
@@ -347,6 +363,8 @@ def recent_updates(
     now: datetime,
     limit: int,
     jurisdiction: str | None = None,
+    *,
+    public_url: str,
 ) -> list[dict[str, Any]]:
     """Public updates of non-private cases recorded in the window (default the last 90 days).
 
@@ -369,7 +387,7 @@ def recent_updates(
         .order_by(t.recorded_at.desc(), t.position.desc())
         .limit(limit)
     ).all()
-    return [_update(row) for row in rows]
+    return [_update(row, public_url) for row in rows]
 
 
 def request_exists(conn: Connection, case_id: str) -> bool:

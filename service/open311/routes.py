@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from flask import Blueprint, Response, g, request
 
@@ -21,6 +22,7 @@ from service.extensions import runtime
 from service.idempotency import derived_id
 from service.open311 import queries
 from service.open311.formats import Open311Error, error_response, respond
+from service.photos.serving import PUBLIC_CACHE, send_photo
 from service.tokens.store import Principal
 
 blp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -169,7 +171,9 @@ def list_requests(fmt: str) -> Response:
     filters = _filters()
     with runtime().engine.connect() as conn:
         rows = queries.find_requests(conn, filters, clock.now())
-        found = queries.present_requests(conn, rows, extensions=_extensions())
+        found = queries.present_requests(
+            conn, rows, extensions=_extensions(), public_url=runtime().settings.public_url
+        )
     return respond(fmt, found, root="service_requests", item="request", items=XML_ITEMS)
 
 
@@ -179,7 +183,9 @@ def one_request(request_id: str, fmt: str) -> Response:
     filters = queries.RequestFilters([request_id], None, None, None, None, 1, 1)
     with runtime().engine.connect() as conn:
         rows = queries.find_requests(conn, filters, clock.now())
-        found = queries.present_requests(conn, rows, extensions=_extensions())
+        found = queries.present_requests(
+            conn, rows, extensions=_extensions(), public_url=runtime().settings.public_url
+        )
     if not found:
         raise Open311Error(404, f"no service request {request_id}")
     return respond(fmt, found, root="service_requests", item="request", items=XML_ITEMS)
@@ -208,10 +214,25 @@ def service_request_updates(fmt: str) -> Response:
             clock.now(),
             queries.MAX_RESULTS,
             request.args.get("jurisdiction_id") or None,
+            public_url=runtime().settings.public_url,
         )
     return respond(
         fmt, found, root="service_request_updates", item="request_update", items=XML_ITEMS
     )
+
+
+@blp.get("/media/<uuid:case_id>/<string(length=64):sha256>")
+def request_photo(case_id: UUID, sha256: str) -> Response:
+    """A photo of a request (its ``media_url``): public, as Open311 reading is, for non-private
+    cases only; a private case's photos are as absent here as the case itself."""
+    try:
+        case = runtime().app.get_case(case_id)
+    except NotFound:
+        raise Open311Error(404, f"no photo {sha256} of a service request {case_id}") from None
+    photo = None if case.private else case.photo(sha256)
+    if photo is None:
+        raise Open311Error(404, f"no photo {sha256} of a service request {case_id}")
+    return send_photo(runtime().photos, photo, thumbnail=False, cache=PUBLIC_CACHE)
 
 
 def _filer() -> Principal:

@@ -283,6 +283,10 @@ class CaseEventDataSchema(_EventData):
     sla_target = fields.String(metadata={"description": "case.sla_breached only"})
     due_at = fields.DateTime(metadata={"description": "case.sla_breached only"})
     meeting_id = fields.String(metadata={"description": "case.tabled only"})
+    photo_sha256 = fields.String(
+        metadata={"description": "case.photo_attached only: SHA-256 of the stored photo"}
+    )
+    photo_count = fields.Integer(metadata={"description": "case.photo_attached only"})
 
 
 class DecisionEventDataSchema(_EventData):

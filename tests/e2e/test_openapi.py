@@ -40,7 +40,7 @@ def test_every_case_command_documents_its_errors_as_problems(document: dict[str,
         if method == "post" and path.startswith("/api/v1/cases/{case_id}/")
     ]
 
-    assert len(commands) == 14
+    assert len(commands) == 15  # the lifecycle commands and attaching a photo
     for path, operation in commands:
         for code in ("401", "403", "404", "409", "412"):
             content = operation["responses"][code]["content"]

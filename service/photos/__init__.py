@@ -1,0 +1,1 @@
+"""Photos on cases: upload checks and stripping, content-addressed storage, serving."""
