@@ -32,7 +32,7 @@ blp = Blueprint(
 ANALYSTS = frozenset({Role.COMMITTEE, Role.MANAGEMENT, Role.AUDITOR, Role.ADMIN})
 
 
-def _filters(viewer: Principal, args: dict[str, Any]) -> Filters:
+def metrics_filters(viewer: Principal, args: dict[str, Any]) -> Filters:
     """The report's filters, limited to the caller's PPRs; residents get PPR-level figures."""
     if viewer.role not in ANALYSTS | {Role.RESIDENT}:
         raise NotPermitted("metrics are for committee, management, auditors, admin and residents")
@@ -67,7 +67,7 @@ class Resolution(MethodView):
     @documents_errors(blp, 401, 403)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Times to acknowledge, respond, resolve and close; SLA breaches; reopens; backlog; stages."""
-        filters = _filters(current_principal(), args)
+        filters = metrics_filters(current_principal(), args)
         with runtime().engine.connect() as conn:
             return resolution_report(conn, filters, args.get("group_by"), clock.now())
 
@@ -82,7 +82,7 @@ class Priorities(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Priority problems (by supports or committee designation) and the share verified fixed."""
         viewer = current_principal()
-        filters = _filters(viewer, args)
+        filters = metrics_filters(viewer, args)
 
         def visible(row: Any) -> bool:
             return can_view_case(viewer, row.ppr_code, row.private, row.reporter_id)
@@ -103,7 +103,7 @@ class Governance(MethodView):
         viewer = current_principal()
         if args.get("category") or args.get("block"):
             raise NotPermitted("governance figures are per PPR: no category or block filter")
-        filters = _filters(viewer, args)
+        filters = metrics_filters(viewer, args)
         with runtime().engine.connect() as conn:
             report = governance_report(
                 conn, filters.ppr_codes, filters.start, filters.end, clock.now()
@@ -129,7 +129,7 @@ class Perception(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Perception per PPR, wave, construct and audience; gaps, trends and case-level CSAT."""
         viewer = current_principal()
-        filters = _filters(viewer, {"ppr": args.get("ppr")})
+        filters = metrics_filters(viewer, {"ppr": args.get("ppr")})
         audience = args.get("audience")
         with runtime().engine.connect() as conn:
             report = perception_report(

@@ -50,7 +50,9 @@ def _page_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Register the pages, their sessions, CSRF protection and languages on ``app``."""
     from service.web.cases.routes import blp as cases_blp
+    from service.web.dashboards.routes import blp as dashboards_blp
     from service.web.errors import error_page
+    from service.web.governance.routes import blp as governance_blp
     from service.web.pages.routes import blp as pages_blp
     from service.web.signin.routes import blp as signin_blp
     from service.web.work.routes import blp as work_blp
@@ -83,7 +85,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(GLOBALS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    for blueprint in (pages_blp, signin_blp, cases_blp, work_blp):
+    for blueprint in (pages_blp, signin_blp, cases_blp, work_blp, governance_blp, dashboards_blp):
         app.register_blueprint(blueprint)
     app.after_request(_page_headers)
     app.extensions["k2k-error-page"] = error_page
