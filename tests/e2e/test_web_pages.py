@@ -431,3 +431,92 @@ def test_every_main_page_is_laid_out_for_a_phone(
     inputs = re.findall(r'<(?:input|select|textarea)\b[^>]*\bid="([^"]+)"', page)
     for input_id in inputs:
         assert f'for="{input_id}"' in page, f"{path}: #{input_id} has no label"
+
+
+# -- photos --------------------------------------------------------------------------------------
+
+
+def jpeg_with_gps() -> bytes:
+    """A small photo as a phone takes it: JPEG with camera and GPS EXIF."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (640, 480), (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (3.0, 8.0, 0.0), 3: "E", 4: (101.0, 41.0, 0.0)}  # GPS
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_a_report_with_photos_shows_their_thumbnails_without_location_data(
+    shared_app: Flask, shared_cast: Cast
+) -> None:
+    import io
+
+    resident = signed_in(shared_app, shared_cast.resident)
+    resident.get("/report")
+    response = resident.post(
+        "/report",
+        {
+            **REPORT_FORM,
+            "photo": [(io.BytesIO(jpeg_with_gps()), "lif.jpg"), (io.BytesIO(b""), "")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303, text_of(response)
+    case_id = response.headers["Location"].rsplit("/", 1)[1]
+    page = resident.get(f"/cases/{case_id}").get_data(as_text=True)
+    thumbnails = re.findall(rf'src="(/cases/{case_id}/photos/[0-9a-f]{{64}}/thumbnail)"', page)
+    assert len(thumbnails) == 1
+    thumbnail = resident.get(thumbnails[0])
+    assert thumbnail.status_code == 200
+    assert thumbnail.mimetype == "image/jpeg"
+    photo = resident.get(thumbnails[0].removesuffix("/thumbnail"))
+    assert b"PhoneMaker" not in photo.data
+    assert b"Exif" not in photo.data
+    # Another PPR's resident cannot fetch it, even knowing the address.
+    other = signed_in(shared_app, shared_cast.other_ppr_resident)
+    assert other.get(thumbnails[0]).status_code == 404
+
+
+def test_a_file_that_is_not_a_photo_is_refused_on_the_form_and_records_nothing(
+    shared_app: Flask, shared_cast: Cast
+) -> None:
+    import io
+
+    resident = signed_in(shared_app, shared_cast.resident)
+    resident.switch_language("en")
+    head = shared_cast.log_head()
+    resident.get("/report")
+    response = resident.post(
+        "/report",
+        {**REPORT_FORM, "photo": (io.BytesIO(b"%PDF-1.4 not a photo"), "letter.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "Send photos as JPEG, PNG or WebP" in text_of(response)
+    assert shared_cast.log_head() == head
+
+
+def test_staff_add_an_after_photo_to_the_case(shared_app: Flask, shared_cast: Cast) -> None:
+    import io
+
+    resident = signed_in(shared_app, shared_cast.resident)
+    case_id = report_through_the_form(resident)
+    officer = signed_in(shared_app, shared_cast.management)
+    officer.switch_language("en")
+    officer.get(f"/cases/{case_id}")
+    response = officer.post(
+        f"/cases/{case_id}/photo",
+        {"photo": (io.BytesIO(jpeg_with_gps()), "after.jpg")},
+        content_type="multipart/form-data",
+    )
+    page = officer.follow(response)
+    assert "The photo is added." in text_of(page)
+    assert len(case_json(shared_cast, case_id)["photos"]) == 1
+    shared_cast.project()
+    resident.switch_language("en")
+    assert "Management added a photo" in text_of(resident.get(f"/cases/{case_id}"))

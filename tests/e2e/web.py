@@ -33,6 +33,8 @@ class Visitor:
     def get(self, path: str, **kwargs: Any) -> TestResponse:
         """Open a page; remembers the page's CSRF token for the next form."""
         response = self.client.get(path, **kwargs)
+        if response.mimetype != "text/html":
+            return response  # a photo, a CSV: no form on it
         found = _CSRF.search(response.get_data(as_text=True))
         if found:
             self._csrf = html.unescape(found.group(1))

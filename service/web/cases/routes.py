@@ -12,8 +12,18 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from domain.actors import Role
-from domain.case import IN_WORK, TERMINAL, UNRESOLVED, Case, Channel, Location, Status
+from domain.case import (
+    IN_WORK,
+    REPORT_PHOTOS_MAX,
+    TERMINAL,
+    UNRESOLVED,
+    Case,
+    Channel,
+    Location,
+    Status,
+)
 from domain.errors import (
+    AlreadyExists,
     DomainError,
     IllegalTransition,
     InvalidValue,
@@ -25,6 +35,9 @@ from service.cases.presenters import present_case, present_history, present_summ
 from service.cases.queries import case_history, last_projected_version, list_cases
 from service.cases.visibility import STAFF, can_view_case, sees_internal
 from service.extensions import runtime
+from service.photos.processing import PhotoRefused
+from service.photos.serving import send_photo
+from service.photos.store import process_and_store
 from service.tokens.store import Principal
 from service.web.cases import schemas
 from service.web.cases.timeline import worded_timeline
@@ -123,6 +136,10 @@ def report() -> tuple[str, int] | Response:
         raise NotFound()
     unit_place = form["place"] == "unit"
     try:
+        photos = process_and_store(runtime(), request.files.getlist("photo"))
+    except PhotoRefused as refusal:
+        return _report_page(viewer, 422, form=request.form, errors={"photo": [_refusal(refusal)]})
+    try:
         saved = runtime().app.report_case(
             viewer.actor,
             ppr_code=ppr,
@@ -138,6 +155,7 @@ def report() -> tuple[str, int] | Response:
             channel=Channel.WEB,
             anonymous=form["anonymous"],
             private=form["private"],
+            photos=photos,
         )
     except InvalidValue as error:
         return _report_page(viewer, 422, form=request.form, errors={error.field: [error.message]})
@@ -148,6 +166,21 @@ def report() -> tuple[str, int] | Response:
         gettext("Thank you. Your report is recorded; you can follow it here."),
         case_id=saved.id,
     )
+
+
+def _refusal(refusal: PhotoRefused) -> str:
+    """Why a photo was refused, in the page's language."""
+    if refusal.status == 413:
+        megabytes = runtime().settings.photo_max_bytes // (1024 * 1024)
+        return gettext("A photo is too big: at most %(size)d MB each.", size=megabytes)
+    if refusal.status == 415:
+        return gettext(
+            "Send photos as JPEG, PNG or WebP. On an iPhone: Settings, Camera, Formats, "
+            "Most Compatible."
+        )
+    if "at most" in refusal.message:
+        return gettext("At most %(count)d photos.", count=REPORT_PHOTOS_MAX)
+    return gettext("A photo could not be read. Try taking it again.")
 
 
 # -- my cases and the board ---------------------------------------------------------------------
@@ -249,6 +282,11 @@ def _actions(viewer: Principal, case: Case) -> set[str]:
             actions.add("respond")
     if viewer.role in STAFF and status in IN_WORK:
         actions.add("resolve")
+    try:
+        case.check_may_attach_photo(viewer.actor)
+        actions.add("photo")
+    except DomainError:
+        pass
     return actions
 
 
@@ -331,6 +369,79 @@ def _done_message(action: str) -> str:
         "respond": gettext("Your answer is published on the case."),
         "resolve": gettext("The case is marked as fixed; the reporter will be asked to confirm."),
     }[action]
+
+
+@blp.get("/cases/<uuid:case_id>/photos/<sha256>")
+def photo(case_id: UUID, sha256: str) -> Response:
+    """A photo of a case, for whoever may see the case."""
+    return _photo(case_id, sha256, thumbnail=False)
+
+
+@blp.get("/cases/<uuid:case_id>/photos/<sha256>/thumbnail")
+def thumbnail(case_id: UUID, sha256: str) -> Response:
+    """A photo's thumbnail, for whoever may see the case."""
+    return _photo(case_id, sha256, thumbnail=True)
+
+
+def _photo(case_id: UUID, sha256: str, *, thumbnail: bool) -> Response:
+    case = _visible(viewer_with(), case_id)
+    held = case.photo(sha256)
+    if held is None:
+        raise NotFound()
+    return send_photo(runtime().photos, held, thumbnail=thumbnail)
+
+
+@blp.post("/cases/<uuid:case_id>/photo")
+def add_photo(case_id: UUID) -> tuple[str, int] | Response:
+    """Add a photo to a case (the reporter's own, or staff's evidence of the work)."""
+    viewer = viewer_with()
+    case = _visible(viewer, case_id)
+    try:
+        case.check_may_attach_photo(viewer.actor)
+        refs = process_and_store(runtime(), request.files.getlist("photo"), most=1)
+    except PhotoRefused as refusal:
+        return _render_case(
+            viewer, case, errors={"photo": {"photo": [_refusal(refusal)]}}, status=422
+        )
+    except (NotPermitted, IllegalTransition) as error:
+        return back_to(
+            "web_cases.case_page",
+            gettext("That cannot be done now: %(why)s", why=str(error)),
+            "error",
+            case_id=case_id,
+        )
+    if not refs:
+        return _render_case(
+            viewer,
+            case,
+            errors={"photo": {"photo": [gettext("Choose a photo first.")]}},
+            status=422,
+        )
+    shown = request.form.get("version", "")
+    try:
+        saved = runtime().app.attach_photo(
+            viewer.actor,
+            case_id,
+            photo=refs[0],
+            expected_version=int(shown) if shown.isdigit() else None,
+        )
+    except VersionMismatch:
+        return back_to(
+            "web_cases.case_page",
+            gettext("Someone changed this case just before you. Here it is now; try again."),
+            "error",
+            case_id=case_id,
+        )
+    except AlreadyExists:
+        return back_to(
+            "web_cases.case_page",
+            gettext("This photo is on the case already."),
+            "error",
+            case_id=case_id,
+        )
+    runtime().changed()
+    session["wait_for"] = [str(case_id), saved.version]
+    return back_to("web_cases.case_page", gettext("The photo is added."), case_id=case_id)
 
 
 @blp.post("/cases/<uuid:case_id>/<action>")
