@@ -19,6 +19,19 @@ def sign_in(context: Any, token: str) -> Any:
     return page
 
 
+def a_photo() -> bytes:
+    """A phone photo (JPEG) to attach."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (800, 600), (90, 110, 130))
+    ImageDraw.Draw(image).rectangle((300, 100, 500, 580), fill=(180, 180, 170))
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
+
+
 def fits_the_phone(page: Any) -> bool:
     """Nothing on the page is wider than the phone (no sideways scrolling)."""
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -40,6 +53,9 @@ def test_a_resident_reports_management_fixes_it_and_the_resident_confirms(
     resident.fill("#floor", "7")
     resident.fill("#common_area", "lobi lif")
     resident.fill("#description", "Lif Blok A berhenti di tingkat 7 sejak pagi tadi.")
+    resident.set_input_files(
+        "#photo", files=[{"name": "lif.jpg", "mimeType": "image/jpeg", "buffer": a_photo()}]
+    )
     assert fits_the_phone(resident)
     screenshot(resident, "report-form")
     resident.locator("form.report button[type=submit]").click()
@@ -47,6 +63,9 @@ def test_a_resident_reports_management_fixes_it_and_the_resident_confirms(
     case_url = resident.url
     assert "Lif Blok A berhenti di tingkat 7" in resident.inner_text("main")
     assert resident.locator(".status-reported").count() >= 1
+    thumbnail = resident.locator(".photos img").first
+    thumbnail.wait_for()
+    assert thumbnail.evaluate("image => image.complete && image.naturalWidth > 0")
     screenshot(resident, "case-reported")
 
     # Management acknowledges it and marks it fixed, in two taps and a note.
@@ -78,6 +97,19 @@ def test_a_resident_reports_management_fixes_it_and_the_resident_confirms(
     resident.goto("/ppr/SRP/board")
     screenshot(resident, "board")
 
+    # The auditor's dashboard counts the case, fixed and verified by the resident.
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=world.url)
+    auditor = sign_in(desk, world.tokens["auditor"])
+    auditor.locator("a.lang-switch").click()
+    auditor.goto("/dashboard/?ppr=SRP")
+    reported = auditor.locator(".key-figures div", has_text="Cases reported").locator("dd")
+    assert reported.inner_text().strip() == "1"
+    assert auditor.locator("svg[role=img]").count() >= 1
+    screenshot(auditor, "dashboard-cases")
+    auditor.goto("/dashboard/audit")
+    screenshot(auditor, "dashboard-audit")
+    desk.close()
+
 
 def test_the_language_switch_turns_the_page_english_and_back(phone: Any) -> None:
     page = phone.new_page()
@@ -106,6 +138,33 @@ def test_the_report_form_can_be_filled_with_the_keyboard_alone(phone: Any, world
     assert focused_outline != "none"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "block"
+
+
+def test_staff_pages_fit_a_phone(phone: Any, browser: Any, world: World) -> None:
+    officer = sign_in(phone, world.tokens["management"])
+    for path, name in (
+        ("/work", "work-queue"),
+        ("/decisions/awaiting", "decisions-awaiting"),
+        ("/ppr/SRP/decisions", "decision-register"),
+        ("/dashboard/", "dashboard-phone"),
+    ):
+        officer.goto(path)
+        assert officer.locator("h1").count() == 1, path
+        assert fits_the_phone(officer), path
+        screenshot(officer, name)
+    office = browser.new_context(viewport=PHONE, base_url=world.url)
+    secretary = sign_in(office, world.tokens["committee"])
+    secretary.goto("/ppr/SRP/meetings")
+    assert fits_the_phone(secretary)
+    screenshot(secretary, "meetings")
+    office.close()
+    resident = sign_in(
+        browser.new_context(viewport=PHONE, base_url=world.url), world.tokens["neighbour"]
+    )
+    resident.goto("/surveys")
+    assert fits_the_phone(resident)
+    screenshot(resident, "surveys")
+    resident.context.close()
 
 
 def test_the_sign_in_page_works_on_a_phone(phone: Any) -> None:
