@@ -48,6 +48,11 @@ class Counter(Aggregate):
         self.count += 1
 
 
+#: Each rate is measured after this long at the same work, as the HTTP loads are (run_load's
+#: warm-up): a fresh copy's first commands fill caches and would tilt the baseline.
+WARMUP_SECONDS = 1.0
+
+
 class RawApplication(Application[UUID]):
     """The bare library on the service's own event tables (PostgreSQL names them after this)."""
 
@@ -67,9 +72,10 @@ def raw_command_rate(dataset: Dataset, folder: str, seconds: float) -> float:
         for sealing in ("MAPPER_TOPIC", "CIPHER_TOPIC"):
             env.pop(sealing)
         app = RawApplication(env=env)
-        try:
+
+        def lifecycles(for_seconds: float) -> tuple[int, float]:
             done, started = 0, time.perf_counter()
-            while (elapsed := time.perf_counter() - started) < seconds:
+            while (elapsed := time.perf_counter() - started) < for_seconds:
                 counter = Counter()
                 app.save(counter)
                 for _ in range(len(LIFECYCLE) - 1):
@@ -77,6 +83,11 @@ def raw_command_rate(dataset: Dataset, folder: str, seconds: float) -> float:
                     counter.increment()
                     app.save(counter)
                 done += len(LIFECYCLE)
+            return done, elapsed
+
+        try:
+            lifecycles(WARMUP_SECONDS)
+            done, elapsed = lifecycles(seconds)
             return done / elapsed
         finally:
             app.close()
@@ -119,6 +130,9 @@ def in_process_rate(dataset: Dataset, folder: str, seconds: float) -> float:
     """The lifecycle's commands per second called on ``K2K`` directly (no HTTP, one thread)."""
     with working_copy(dataset, folder) as url, runtime_on(url, folder) as runtime:
         cast = cast_of(runtime)
+        warmed = time.perf_counter() + WARMUP_SECONDS
+        while time.perf_counter() < warmed:
+            live_cases(runtime, cast, 1, start=1_000_000)
         done, started = 0, time.perf_counter()
         while (elapsed := time.perf_counter() - started) < seconds:
             done += live_cases(runtime, cast, 1, start=done)

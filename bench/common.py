@@ -49,6 +49,10 @@ def create_database(name: str, template: str | None = None) -> str:
     """Create a PostgreSQL database (optionally as a copy of ``template``); returns its URL."""
     with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
         copy = f' TEMPLATE "{template}"' if template else ""
+        if template and conn.info.server_version >= 150000:
+            # PostgreSQL 15 copies through the WAL by default: a gigabyte of log that then slows
+            # the first seconds of whatever is measured on the copy. A file copy writes none.
+            copy += " STRATEGY FILE_COPY"
         conn.execute(f'CREATE DATABASE "{name}"{copy}')
     return f"{POSTGRES_SERVER}/{name}"
 
