@@ -124,7 +124,7 @@ def _page(status: int, detail: str | None) -> Response | None:
         outside_api = not request.path.startswith(("/api/", "/open311/"))
         if not (outside_api and request.accept_mimetypes.accept_html):
             return None
-    elif not request.blueprint.startswith("web"):
+    elif not request.blueprint.startswith("web_"):
         return None
     page: Response = renderer(status, detail)
     return page

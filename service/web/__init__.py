@@ -36,7 +36,7 @@ def _session_key(secrets_key: str) -> bytes:
 
 
 def _page_headers(response: Response) -> Response:
-    if request.blueprint and request.blueprint.startswith("web"):
+    if request.blueprint and request.blueprint.startswith("web_"):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
