@@ -704,6 +704,8 @@ SIGN_IN_WORDS = {
 def _sign_in_code(language: str, context: Mapping[str, Any]) -> Rendered:
     words = SIGN_IN_WORDS[language]
     values = {"code": _plain(context.get("code")), "minutes": _plain(context.get("minutes"))}
+    if not values["code"] or not values["minutes"]:
+        raise ValueError("a sign-in code message needs its code and how many minutes it lasts")
     lines = [
         _WORDS[language]["greeting"],
         "",

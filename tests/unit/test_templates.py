@@ -22,14 +22,27 @@ LINK = "http://127.0.0.1:8000/api/v1/cases/1a2b3c4d-5e6f-7081-92a3-b4c5d6e7f809"
 CASE_KINDS = [
     kind
     for kind in Kind
-    if kind not in (Kind.DECISION_MADE, Kind.DECISION_DUE, Kind.DIGEST, Kind.WEBHOOK_DISABLED)
+    if kind
+    not in (
+        Kind.DECISION_MADE,
+        Kind.DECISION_DUE,
+        Kind.DIGEST,
+        Kind.WEBHOOK_DISABLED,
+        Kind.SIGN_IN_CODE,
+    )
 ]
+#: Kinds that tell of something that happened (a sign-in code is tested on its own below).
+NOTIFICATION_KINDS = [kind for kind in Kind if kind is not Kind.SIGN_IN_CODE]
+#: Kinds whose message links to what it is about (a sign-in code deliberately carries no link).
+LINKED_KINDS = [kind for kind in Kind if kind not in (Kind.DIGEST, Kind.SIGN_IN_CODE)]
 PREFERENCES = {
     "ms": '"Tetapan pemberitahuan"',
     "en": '"Notification settings"',
 }
 
 FULL: dict[str, Any] = {
+    "code": "042917",
+    "minutes": 10,
     "case_ref": "1a2b3c4d",
     "title": "Lif Blok A rosak",
     "ppr_code": "SRP",
@@ -66,7 +79,7 @@ def rendered_texts(rendered: Rendered) -> list[str]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", list(Kind))
+@pytest.mark.parametrize("kind", NOTIFICATION_KINDS)
 @pytest.mark.parametrize("context", [FULL, MINIMAL, {}], ids=["full", "minimal", "empty"])
 def test_every_kind_renders_in_both_languages_whatever_the_context_holds(
     kind: Kind, language: str, context: dict[str, Any]
@@ -101,7 +114,7 @@ def test_case_subjects_carry_the_case_reference_and_title(kind: Kind, language: 
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", [kind for kind in Kind if kind is not Kind.DIGEST])
+@pytest.mark.parametrize("kind", LINKED_KINDS)
 def test_the_link_is_in_the_body_and_the_sms_text(kind: Kind, language: str) -> None:
     rendered = render(kind, language, FULL)
 
@@ -111,7 +124,7 @@ def test_the_link_is_in_the_body_and_the_sms_text(kind: Kind, language: str) -> 
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", [kind for kind in Kind if kind is not Kind.DIGEST])
+@pytest.mark.parametrize("kind", LINKED_KINDS)
 def test_every_body_ends_with_the_link_and_how_to_change_notifications(
     kind: Kind, language: str
 ) -> None:
@@ -370,3 +383,20 @@ def test_a_switched_off_webhook_says_where_to_and_why(language: str) -> None:
     assert "https://hooks.example.org/k2k" in rendered.body
     assert "410 Gone" in rendered.body
     assert '"enabled": true' in rendered.body
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_sign_in_code_message_carries_the_code_a_warning_and_no_link(language: str) -> None:
+    rendered = render(Kind.SIGN_IN_CODE, language, {"code": "042917", "minutes": 10})
+
+    assert "042917" in rendered.subject
+    assert "042917" in rendered.short_text
+    assert "042917" in rendered.body
+    assert rendered.link is None
+    assert "http" not in rendered.body
+    assert ("Jangan" if language == "ms" else "Never") in rendered.body
+
+
+def test_a_sign_in_code_message_without_its_code_is_refused() -> None:
+    with pytest.raises(ValueError, match="code"):
+        render(Kind.SIGN_IN_CODE, "ms", {"minutes": 10})
