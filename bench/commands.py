@@ -59,7 +59,9 @@ class RawApplication(Application[UUID]):
     name = "k2k"
 
 
-def raw_command_rate(dataset: Dataset, folder: str, seconds: float) -> float:
+def raw_command_rate(
+    dataset: Dataset, folder: str, seconds: float, warmup: float = WARMUP_SECONDS
+) -> float:
     """Commands per second with the bare library on a copy of the dataset's event store.
 
     The same shape as the service's lifecycle: each aggregate is created by one command and
@@ -86,7 +88,7 @@ def raw_command_rate(dataset: Dataset, folder: str, seconds: float) -> float:
             return done, elapsed
 
         try:
-            lifecycles(WARMUP_SECONDS)
+            lifecycles(warmup)
             done, elapsed = lifecycles(seconds)
             return done / elapsed
         finally:
@@ -126,11 +128,13 @@ def live_cases(runtime: Runtime, cast: Cast, cases: int, start: int = 0) -> int:
     return cases * len(LIFECYCLE)
 
 
-def in_process_rate(dataset: Dataset, folder: str, seconds: float) -> float:
+def in_process_rate(
+    dataset: Dataset, folder: str, seconds: float, warmup: float = WARMUP_SECONDS
+) -> float:
     """The lifecycle's commands per second called on ``K2K`` directly (no HTTP, one thread)."""
     with working_copy(dataset, folder) as url, runtime_on(url, folder) as runtime:
         cast = cast_of(runtime)
-        warmed = time.perf_counter() + WARMUP_SECONDS
+        warmed = time.perf_counter() + warmup
         while time.perf_counter() < warmed:
             live_cases(runtime, cast, 1, start=1_000_000)
         done, started = 0, time.perf_counter()
@@ -140,7 +144,11 @@ def in_process_rate(dataset: Dataset, folder: str, seconds: float) -> float:
 
 
 def http_rate(
-    dataset: Dataset, folder: str, workers: int, clients: int, seconds: float
+    dataset: Dataset,
+    folder: str,
+    workers: int,
+    clients: int,
+    seconds: float,
 ) -> tuple[float, dict[str, list[float]]]:
     """Commands per second over HTTP through gunicorn with ``workers`` sync workers."""
     with working_copy(dataset, folder) as url:
@@ -193,7 +201,7 @@ def http_rate(
                     client.request("POST", f"{path}/{step}", body)
                     record(step, started)
 
-            load = run_load(clients, seconds, lifecycle)
+            load = run_load(clients, seconds, lifecycle, warmup=WARMUP_SECONDS)
             for pair in connections:
                 for client in pair:
                     client.close()
@@ -202,14 +210,18 @@ def http_rate(
     return load.rate, load.latencies_ms
 
 
-def run(dataset: Dataset, seconds: float = 10.0) -> Report:
-    """Measure the raw rate, the in-process rate and HTTP with one and two gunicorn workers."""
+def run(dataset: Dataset, seconds: float = 10.0, warmup: float = WARMUP_SECONDS) -> Report:
+    """Measure the raw rate, the in-process rate and HTTP with one and two gunicorn workers.
+
+    The raw and in-process rates are measured after ``warmup`` seconds of the same work; the
+    HTTP loads always warm up for ``WARMUP_SECONDS`` (a worker's first requests are slow).
+    """
     report = Report("commands", dataset.backend, dataset.events)
     target_workers, target_ratio = TARGETS[dataset.backend]
     with tempfile.TemporaryDirectory(prefix="k2k-bench-") as folder:
-        raw = raw_command_rate(dataset, folder, seconds)
+        raw = raw_command_rate(dataset, folder, seconds, warmup)
         report.add(Row("raw library get -> mutate -> save (baseline)", raw, "commands/s"))
-        in_process = in_process_rate(dataset, folder, seconds)
+        in_process = in_process_rate(dataset, folder, seconds, warmup)
         report.add(ratio_row("K2K commands in-process, 1 thread", in_process, "commands/s", raw))
         for workers in (1, 2):
             clients = 2 * workers

@@ -31,8 +31,17 @@ METRICS_P99_MS = 50.0
 HISTORY_SAMPLE = 2_000
 
 
-def run(dataset: Dataset, seconds: float = 20.0, workers: int = 2, clients: int = 2) -> Report:
-    """Measure each endpoint's latency while ``clients`` threads load the service."""
+def run(
+    dataset: Dataset,
+    seconds: float = 20.0,
+    workers: int = 2,
+    clients: int = 2,
+    most: int | None = None,
+) -> Report:
+    """Measure each endpoint's latency while ``clients`` threads load the service.
+
+    ``most`` caps the requests measured per endpoint (for smoke tests; figures need none).
+    """
     report = Report("reads", dataset.backend, dataset.events)
     with (
         tempfile.TemporaryDirectory(prefix="k2k-bench-") as folder,
@@ -152,7 +161,7 @@ def run(dataset: Dataset, seconds: float = 20.0, workers: int = 2, clients: int 
                     if answer.get("items"):
                         answered[label] = answered.get(label, 0) + 1
 
-                load = run_load(clients, window, read, warmup=0.5)
+                load = run_load(clients, window, read, warmup=0.5, most=most)
                 latencies[label] = load.latencies_ms.get("sample", [])
                 errors += load.errors
                 requests += load.operations

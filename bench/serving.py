@@ -201,11 +201,14 @@ class Load:
 Work = Callable[[int, int, Callable[[str, float], None]], None]
 
 
-def run_load(clients: int, seconds: float, work: Work, warmup: float = 1.0) -> Load:
+def run_load(
+    clients: int, seconds: float, work: Work, warmup: float = 1.0, most: int | None = None
+) -> Load:
     """Run ``work`` from ``clients`` threads for ``warmup`` + ``seconds``; measure only the latter.
 
     Operations that start during the warm-up (connections opening, caches filling) are not
-    counted; the measured window starts for every thread at the same moment.
+    counted; the measured window starts for every thread at the same moment. With ``most``,
+    the clients stop once that many operations were measured (a smoke test needs a few).
     """
     load = Load()
     lock = threading.Lock()
@@ -225,6 +228,8 @@ def run_load(clients: int, seconds: float, work: Work, warmup: float = 1.0) -> L
         iteration = 0
         try:
             while time.perf_counter() < window_end:
+                if most is not None and load.operations >= most:
+                    return
                 work(number, iteration, record)
                 iteration += 1
         except Exception as error:  # a benchmark that hides failures measures the wrong thing

@@ -110,7 +110,7 @@ def test_the_rebuild_suite_can_report_the_datasets_own_timed_build(dataset: Data
 def test_the_commands_suite_measures_the_raw_library_in_process_and_http_with_two_servers(
     dataset: Dataset, tmp_path: Path
 ) -> None:
-    report = commands.run(dataset, seconds=0.5)
+    report = commands.run(dataset, seconds=0.5, warmup=0.2)
     measures = [row.measure for row in report.rows]
     assert measures[0].startswith("raw library")
     http = [row for row in report.rows if row.measure.startswith("HTTP commands")]
@@ -128,7 +128,7 @@ def test_the_commands_suite_measures_the_raw_library_in_process_and_http_with_tw
 def test_the_reads_suite_gives_each_endpoint_a_p50_and_a_p99(
     dataset: Dataset, tmp_path: Path
 ) -> None:
-    report = reads.run(dataset, seconds=1.0)
+    report = reads.run(dataset, seconds=1.0, most=8)
     assert len(report.rows) == 8
     for row in report.rows:
         assert row.extra["n"] > 0, row.measure
@@ -157,7 +157,7 @@ def test_the_lag_suite_sees_each_report_in_the_read_models_and_as_a_webhook(
     "suite",
     [
         pytest.param(lambda dataset: relay.run(dataset, jobs=50), id="relay"),
-        pytest.param(lambda dataset: webhooks.run(dataset, deliveries=20), id="webhooks"),
+        pytest.param(lambda dataset: webhooks.run(dataset, cases=20, deliveries=20), id="webhooks"),
         pytest.param(audit.run, id="audit"),
     ],
 )

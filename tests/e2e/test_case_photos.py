@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,14 +25,20 @@ MAX_BYTES = 2 * 1024 * 1024
 PUBLIC_URL = "https://k2k.example.my"
 
 
-@pytest.fixture
-def app(settings: Settings, tmp_path: Path) -> Iterator[Flask]:
-    """The service with its photos in this test's own folder and a 2 MiB upload limit."""
+@pytest.fixture(scope="module")
+def shared_app(
+    shared_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
+    """The service with its photos in this module's own folder and a 2 MiB upload limit.
+
+    One world per module and backend (each test reports its own cases), since making a fresh
+    PostgreSQL database for each test costs more than the test.
+    """
     flask_app = create_app(
         {
-            "K2K_DATABASE_URL": settings.database_url,
+            "K2K_DATABASE_URL": shared_settings.database_url,
             "K2K_BACKGROUND": "0",
-            "K2K_PHOTO_DIR": str(tmp_path / "photos"),
+            "K2K_PHOTO_DIR": str(tmp_path_factory.mktemp("photos")),
             "K2K_PHOTO_MAX_BYTES": str(MAX_BYTES),
             "K2K_PUBLIC_URL": PUBLIC_URL,
             "TESTING": True,
@@ -41,6 +46,12 @@ def app(settings: Settings, tmp_path: Path) -> Iterator[Flask]:
     )
     yield flask_app
     flask_app.extensions["k2k"].close()
+
+
+@pytest.fixture
+def cast(shared_cast: Cast) -> Cast:
+    """The module's shared cast."""
+    return shared_cast
 
 
 def upload(
@@ -153,7 +164,7 @@ def test_management_attaches_an_after_photo_and_the_history_shows_both(cast: Cas
 
 
 def test_the_web_forms_path_stores_photos_then_reports_with_them_in_one_save(
-    app: Flask, cast: Cast
+    shared_app: Flask, cast: Cast
 ) -> None:
     runtime = cast.runtime
     files = [
@@ -321,14 +332,14 @@ def test_if_match_and_idempotency_key_work_as_on_every_case_command(cast: Cast) 
 
 
 def test_open311_gives_the_first_photo_as_media_url_that_anyone_may_fetch(
-    app: Flask, cast: Cast
+    shared_app: Flask, cast: Cast
 ) -> None:
     with_photo = cast.report()["id"]
     first = attached(cast.resident, with_photo)
     attached(cast.management, with_photo, phone_jpeg(image=two_colour_image(50, 50)))
     without = cast.report(title="Lampu koridor padam")["id"]
     cast.project()
-    public = app.test_client()
+    public = shared_app.test_client()
 
     requests = {
         item["service_request_id"]: item
@@ -347,11 +358,11 @@ def test_open311_gives_the_first_photo_as_media_url_that_anyone_may_fetch(
     assert fetched.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_a_private_cases_photos_are_not_in_open311(app: Flask, cast: Cast) -> None:
+def test_a_private_cases_photos_are_not_in_open311(shared_app: Flask, cast: Cast) -> None:
     case_id = cast.report(private=True)["id"]
     photo = attached(cast.resident, case_id)
     cast.project()
-    public = app.test_client()
+    public = shared_app.test_client()
 
     response = public.get(f"/open311/v2/media/{case_id}/{photo['sha256']}")
 
