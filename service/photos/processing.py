@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass
+from functools import cache
 from io import BytesIO
-from typing import IO
-
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from typing import IO, TYPE_CHECKING, Any
 
 from domain.case import PhotoRef
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 #: Pillow's names of the formats taken; a phone's MPO (a JPEG with extra frames) opens as JPEG.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
@@ -39,7 +41,15 @@ MAX_PIXELS = 64 * 1024 * 1024
 HEIF_BRANDS = frozenset(
     {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
 )
-_SRGB = ImageCms.createProfile("sRGB")
+
+
+@cache
+def _srgb() -> Any:
+    # Pillow (and its colour engine) loads only in a process that handles a photo: every web
+    # and worker process imports this module, few of them ever decode an image.
+    from PIL import ImageCms
+
+    return ImageCms.createProfile("sRGB")
 
 
 class PhotoRefused(Exception):
@@ -88,6 +98,8 @@ def process_photo(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ProcessedPhot
     ``max_pixels`` pixels. The EXIF orientation is applied before the metadata is dropped, and
     colours are converted to sRGB from an embedded ICC profile before the profile is dropped.
     """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     if _is_heif(data):
         raise PhotoRefused(
             415,
@@ -139,6 +151,8 @@ def _too_many_pixels(max_pixels: int) -> str:
 def _bare_srgb(image: Image.Image, long_side: int) -> Image.Image:
     """The image's pixels alone, as sRGB on white, at most ``long_side`` wide and high: a new
     image that carries no metadata at all."""
+    from PIL import Image, ImageCms
+
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info
     )
@@ -148,7 +162,7 @@ def _bare_srgb(image: Image.Image, long_side: int) -> Image.Image:
         try:
             source = ImageCms.ImageCmsProfile(BytesIO(profile))
             mode = "RGBA" if image.mode == "RGBA" else "RGB"
-            converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode=mode)
+            converted = ImageCms.profileToProfile(image, source, _srgb(), outputMode=mode)
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             converted = None  # a broken profile: the pixels are taken as sRGB already
     source_image = converted if converted is not None else image
