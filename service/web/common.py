@@ -10,9 +10,13 @@ from urllib.parse import urlsplit
 import marshmallow as ma
 from flask import Blueprint, flash, g, redirect, request, url_for
 from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import NotFound as NotFoundPage
 from werkzeug.wrappers import Response
 
 from domain.actors import Role
+from domain.errors import NotFound
+from domain.ppr import Ppr
+from service.extensions import runtime
 from service.tokens.store import Principal
 from service.web.i18n import current_language, other_language
 from service.web.session import current_viewer
@@ -65,6 +69,14 @@ def viewer_with(*roles: Role) -> Principal:
     if roles and viewer.role not in roles:
         raise Forbidden()
     return viewer
+
+
+def ppr_or_404(code: str) -> Ppr:
+    """The PPR with ``code`` (as the command side has it now); 404 when there is none."""
+    try:
+        return runtime().app.get_ppr(code)
+    except NotFound as error:
+        raise NotFoundPage() from error
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

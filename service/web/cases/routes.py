@@ -30,10 +30,10 @@ from domain.errors import (
     NotPermitted,
     VersionMismatch,
 )
-from domain.ppr import Ppr
 from service.cases.presenters import present_case, present_history, present_summary
 from service.cases.queries import case_history, last_projected_version, list_cases
-from service.cases.visibility import STAFF, can_view_case, sees_internal
+from service.cases.routes import visible_case
+from service.cases.visibility import STAFF, sees_internal
 from service.extensions import runtime
 from service.photos.processing import PhotoRefused
 from service.photos.serving import send_photo
@@ -41,7 +41,14 @@ from service.photos.store import process_and_store
 from service.tokens.store import Principal
 from service.web.cases import schemas
 from service.web.cases.timeline import worded_timeline
-from service.web.common import back_to, form_errors, load_form, viewer_with, web_blueprint
+from service.web.common import (
+    back_to,
+    form_errors,
+    load_form,
+    ppr_or_404,
+    viewer_with,
+    web_blueprint,
+)
 from service.web.i18n import category_name, gettext
 
 blp = web_blueprint("cases", __name__)
@@ -75,13 +82,6 @@ def category_icon(code: str) -> str:
     return CATEGORY_ICONS.get(code, "other")
 
 
-def _ppr(code: str) -> Ppr:
-    try:
-        return runtime().app.get_ppr(code)
-    except DomainError as error:
-        raise NotFound() from error
-
-
 def _auto_title(description: str) -> str:
     first_line = " ".join(description.split())
     if len(first_line) <= AUTO_TITLE_LENGTH:
@@ -98,7 +98,7 @@ def _report_page(viewer: Principal, status: int = 200, **context: Any) -> tuple[
     chosen = (request.values.get("ppr") or (codes[0] if codes else "")).upper()
     if chosen not in codes:
         raise NotFound()
-    ppr = _ppr(chosen)
+    ppr = ppr_or_404(chosen)
     categories = sorted(ppr.categories.values(), key=lambda category: category["code"])
     blocks = sorted(ppr.blocks.values(), key=lambda block: block["code"])
     return (
@@ -222,7 +222,7 @@ def board(code: str) -> str:
     code = code.upper()
     if not viewer.in_scope(code):
         raise NotFound()
-    ppr = _ppr(code)
+    ppr = ppr_or_404(code)
     engine, key = runtime().engine, runtime().settings.pseudonym_key
     priority_rows, _ = list_cases(
         engine,
@@ -247,13 +247,6 @@ def board(code: str) -> str:
 
 
 # -- one case -----------------------------------------------------------------------------------
-
-
-def _visible(viewer: Principal, case_id: UUID) -> Case:
-    case = runtime().app.get_case(case_id)
-    if not can_view_case(viewer, case.ppr_code, case.private, case.reporter_id):
-        raise NotFound()
-    return case
 
 
 def _actions(viewer: Principal, case: Case) -> set[str]:
@@ -321,7 +314,7 @@ def _render_case(
         include_internal=sees_internal(viewer),
         up_to_version=case.version,
     )
-    ppr = _ppr(case.ppr_code)
+    ppr = ppr_or_404(case.ppr_code)
     entries = present_history(case, rows, viewer, key)
     page = render_template(
         "web/case.html",
@@ -342,7 +335,7 @@ def _render_case(
 def case_page(case_id: UUID) -> tuple[str, int]:
     """A case: what, where, its status and whose move it is, its timeline, and what I can do."""
     viewer = viewer_with()
-    return _render_case(viewer, _visible(viewer, case_id))
+    return _render_case(viewer, visible_case(viewer, case_id))
 
 
 #: Each action of the case page: its form, the application method and the message after it.
@@ -384,7 +377,7 @@ def thumbnail(case_id: UUID, sha256: str) -> Response:
 
 
 def _photo(case_id: UUID, sha256: str, *, thumbnail: bool) -> Response:
-    case = _visible(viewer_with(), case_id)
+    case = visible_case(viewer_with(), case_id)
     held = case.photo(sha256)
     if held is None:
         raise NotFound()
@@ -395,7 +388,7 @@ def _photo(case_id: UUID, sha256: str, *, thumbnail: bool) -> Response:
 def add_photo(case_id: UUID) -> tuple[str, int] | Response:
     """Add a photo to a case (the reporter's own, or staff's evidence of the work)."""
     viewer = viewer_with()
-    case = _visible(viewer, case_id)
+    case = visible_case(viewer, case_id)
     try:
         case.check_may_attach_photo(viewer.actor)
         refs = process_and_store(runtime(), request.files.getlist("photo"), most=1)
@@ -452,7 +445,7 @@ def act(case_id: UUID, action: str) -> tuple[str, int] | Response:
         raise NotFound()
     if viewer.role is Role.AUDITOR:
         raise NotPermitted("auditors read; they do not change cases")
-    case = _visible(viewer, case_id)
+    case = visible_case(viewer, case_id)
     schema, method = ACTIONS[action]
     try:
         args = load_form(schema) if schema is not None else {}

@@ -7,24 +7,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate, validates_schema
 
 from domain.case import TEXT_MAX, TITLE_MAX
-
-REQUIRED = {"required": _l("This is needed.")}
-
-
-def _text(max_length: int, *, required: bool = False) -> fields.String:
-    too_long = _l("At most %(count)d characters.", count=max_length)
-    if required:
-        return fields.String(
-            required=True,
-            validate=[
-                validate.Length(min=1, error=REQUIRED["required"]),
-                validate.Length(max=max_length, error=too_long),
-            ],
-            error_messages=REQUIRED,
-        )
-    return fields.String(
-        load_default=None, validate=validate.Length(max=max_length, error=too_long)
-    )
+from service.web.fields import REQUIRED, text_field
 
 
 class ReportFormSchema(ma.Schema):
@@ -40,11 +23,11 @@ class ReportFormSchema(ma.Schema):
         validate=validate.OneOf(["unit", "common"], error=_l("Choose where the problem is.")),
         error_messages={"required": _l("Choose where the problem is.")},
     )
-    floor = _text(60)
-    unit = _text(60)
-    common_area = _text(60)
-    title = _text(TITLE_MAX)
-    description = _text(TEXT_MAX, required=True)
+    floor = text_field(60)
+    unit = text_field(60)
+    common_area = text_field(60)
+    title = text_field(TITLE_MAX)
+    description = text_field(TEXT_MAX, required=True)
     anonymous = fields.Boolean(load_default=False)
     private = fields.Boolean(load_default=False)
 
@@ -69,32 +52,32 @@ class ConfirmFormSchema(ma.Schema):
             "invalid": _l("Choose from 1 to 5 stars."),
         },
     )
-    comment = _text(TEXT_MAX)
+    comment = text_field(TEXT_MAX)
 
 
 class DisputeFormSchema(ma.Schema):
     """The reporter says it is not fixed."""
 
-    reason = _text(TEXT_MAX, required=True)
+    reason = text_field(TEXT_MAX, required=True)
 
 
 class CommentFormSchema(ma.Schema):
     """A comment (or, for staff, an internal note)."""
 
-    text = _text(TEXT_MAX, required=True)
+    text = text_field(TEXT_MAX, required=True)
     internal = fields.Boolean(load_default=False)
 
 
 class ReasonFormSchema(ma.Schema):
     """A reason, optional (withdraw) or not."""
 
-    reason = _text(TEXT_MAX)
+    reason = text_field(TEXT_MAX)
 
 
 class RespondFormSchema(ma.Schema):
     """Management's public answer."""
 
-    message = _text(TEXT_MAX, required=True)
+    message = text_field(TEXT_MAX, required=True)
     commitment_date = fields.Date(
         load_default=None, error_messages={"invalid": _l("Give a date such as 2026-12-31.")}
     )
@@ -103,10 +86,10 @@ class RespondFormSchema(ma.Schema):
 class ResolveFormSchema(ma.Schema):
     """What was done to fix it."""
 
-    note = _text(TEXT_MAX, required=True)
+    note = text_field(TEXT_MAX, required=True)
 
 
 class NoteFormSchema(ma.Schema):
     """An optional note."""
 
-    note = _text(TEXT_MAX)
+    note = text_field(TEXT_MAX)

@@ -46,7 +46,14 @@ from service.extensions import runtime
 from service.governance_common import require_scope, require_writer, scoped_to
 from service.surveys.routes import AUDIENCE_OF, RESULT_READERS
 from service.tokens.store import Principal
-from service.web.common import back_to, form_errors, load_form, viewer_with, web_blueprint
+from service.web.common import (
+    back_to,
+    form_errors,
+    load_form,
+    ppr_or_404,
+    viewer_with,
+    web_blueprint,
+)
 from service.web.governance import schemas, words
 from service.web.i18n import current_language, gettext, role_label
 
@@ -66,19 +73,12 @@ AGENDA_CHOICES = 60
 # -- shared steps ---------------------------------------------------------------------------------
 
 
-def _ppr(code: str) -> Ppr:
-    try:
-        return runtime().app.get_ppr(code)
-    except DomainError as error:
-        raise NotFound() from error
-
-
 def _in_ppr(code: str, *roles: Role) -> tuple[Principal, Ppr]:
     """The viewer (holding one of ``roles``, if named) and a PPR they cover (else 404)."""
     viewer = viewer_with(*roles)
     code = code.strip().upper()
     require_scope(viewer, code, "PPR")
-    return viewer, _ppr(code)
+    return viewer, ppr_or_404(code)
 
 
 def _shown_version() -> int | None:
@@ -296,7 +296,7 @@ def _render_decision(
     page = render_template(
         "web/governance_decision.html",
         decision=decision,
-        ppr=_ppr(decision.ppr_code),
+        ppr=ppr_or_404(decision.ppr_code),
         meeting=meeting,
         motion=meeting.motion(decision.motion_number),
         cases=[seen[case_id] for case_id in decision.case_ids if case_id in seen],
@@ -506,7 +506,7 @@ def _render_meeting(
             .where(d.meeting_id == str(meeting.id))
             .order_by(d.made_at)
         ).all()
-    ppr = _ppr(meeting.ppr_code)
+    ppr = ppr_or_404(meeting.ppr_code)
     page = render_template(
         "web/governance_meeting.html",
         meeting=meeting,
@@ -709,7 +709,7 @@ def _render_survey(
     mine = [code for code in survey.ppr_codes if viewer.in_scope(code)]
     blocks = []
     if len(mine) == 1:
-        blocks = sorted(_ppr(mine[0]).blocks.values(), key=lambda block: block["code"])
+        blocks = sorted(ppr_or_404(mine[0]).blocks.values(), key=lambda block: block["code"])
     page = render_template(
         "web/survey.html",
         survey=survey,

@@ -9,29 +9,13 @@ from marshmallow import fields, validate
 from domain.committee import AgeBand, Gender
 from domain.decision import TEXT_MAX, ActionBy, Answer
 from domain.meeting import MAX_ATTENDANCE, MINUTES_MAX, VoteMethod
+from service.web.fields import text_field
 
-REQUIRED = {"required": _l("This is needed.")}
 #: Longest agenda title and meeting place the domain keeps.
 TITLE_MAX = 300
 PLACE_MAX = 200
 #: The most votes of one kind a committee of any size can cast (the API's bound too).
 VOTES_MAX = 1000
-
-
-def _text(max_length: int, *, required: bool = False) -> fields.String:
-    too_long = _l("At most %(count)d characters.", count=max_length)
-    if required:
-        return fields.String(
-            required=True,
-            validate=[
-                validate.Length(min=1, error=REQUIRED["required"]),
-                validate.Length(max=max_length, error=too_long),
-            ],
-            error_messages=REQUIRED,
-        )
-    return fields.String(
-        load_default=None, validate=validate.Length(max=max_length, error=too_long)
-    )
 
 
 def _count(maximum: int, *, required: bool = False) -> fields.Integer:
@@ -67,13 +51,13 @@ class ScheduleFormSchema(ma.Schema):
             "required": _l("Give the time."),
         },
     )
-    place = _text(PLACE_MAX, required=True)
+    place = text_field(PLACE_MAX, required=True)
 
 
 class AgendaItemFormSchema(ma.Schema):
     """An agenda item and the open cases it is about."""
 
-    title = _text(TITLE_MAX, required=True)
+    title = text_field(TITLE_MAX, required=True)
     case_ids = _case_ids()
 
 
@@ -98,7 +82,7 @@ class MotionFormSchema(ma.Schema):
             "invalid": _l("Choose the agenda item."),
         },
     )
-    text = _text(TEXT_MAX, required=True)
+    text = text_field(TEXT_MAX, required=True)
     method = fields.Enum(
         VoteMethod,
         by_value=True,
@@ -121,7 +105,7 @@ class DecisionFormSchema(ma.Schema):
         validate=validate.Range(min=1, max=VOTES_MAX),
         error_messages={"required": _l("Choose the motion."), "invalid": _l("Choose the motion.")},
     )
-    text = _text(TEXT_MAX, required=True)
+    text = text_field(TEXT_MAX, required=True)
     action_by = fields.Enum(
         ActionBy,
         by_value=True,
@@ -138,13 +122,13 @@ class DecisionFormSchema(ma.Schema):
 class MinutesFormSchema(ma.Schema):
     """The minutes to publish."""
 
-    text = _text(MINUTES_MAX, required=True)
+    text = text_field(MINUTES_MAX, required=True)
 
 
 class CancelFormSchema(ma.Schema):
     """Why a meeting is called off."""
 
-    reason = _text(TEXT_MAX, required=True)
+    reason = text_field(TEXT_MAX, required=True)
 
 
 class AnswerFormSchema(ma.Schema):
@@ -159,7 +143,7 @@ class AnswerFormSchema(ma.Schema):
             "unknown": _l("Choose accept, accept in part or reject."),
         },
     )
-    reason = _text(TEXT_MAX)
+    reason = text_field(TEXT_MAX)
     commitment_date = _date()
 
 
@@ -174,25 +158,25 @@ class ProgressFormSchema(ma.Schema):
             "invalid": _l("Give a percentage from 0 to 100."),
         },
     )
-    note = _text(TEXT_MAX, required=True)
+    note = text_field(TEXT_MAX, required=True)
 
 
 class NoteFormSchema(ma.Schema):
     """A step with a note that is needed."""
 
-    note = _text(TEXT_MAX, required=True)
+    note = text_field(TEXT_MAX, required=True)
 
 
 class VerifyFormSchema(ma.Schema):
     """The committee's verification, with an optional note."""
 
-    note = _text(TEXT_MAX)
+    note = text_field(TEXT_MAX)
 
 
 class CompletionDisputeFormSchema(ma.Schema):
     """Why the committee says the work is not done."""
 
-    reason = _text(TEXT_MAX, required=True)
+    reason = text_field(TEXT_MAX, required=True)
 
 
 class SurveyAboutFormSchema(ma.Schema):
@@ -209,4 +193,4 @@ class SurveyAboutFormSchema(ma.Schema):
     age_band = fields.Enum(
         AgeBand, by_value=True, load_default=None, error_messages={"unknown": _l("Choose one.")}
     )
-    block = _text(32)
+    block = text_field(32)
