@@ -34,8 +34,7 @@ format: $(STAMP)
 # entries in service/web/translations/ms/LC_MESSAGES/messages.po, then run this again to compile.
 translations: $(STAMP)
 	mkdir -p var
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-		--omit-header -o var/messages.pot .
+	$(BIN)/python -m service.web.catalogue var/messages.pot
 	$(BIN)/pybabel update -i var/messages.pot -d service/web/translations --no-fuzzy-matching \
 		--ignore-obsolete
 	$(BIN)/pybabel compile -d service/web/translations --statistics

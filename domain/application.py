@@ -92,7 +92,7 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
         try:
             self.save(ppr)
         except IntegrityError as error:
-            raise AlreadyExists(f"PPR {ppr.code} is registered already") from error
+            raise AlreadyExists("PPR {ppr} is registered already", ppr=ppr.code) from error
         return Saved(ppr.id, ppr.version)
 
     def add_block(self, actor: Actor, ppr_code: str, code: str, name: str, floors: int) -> Saved:
@@ -132,7 +132,7 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
         try:
             ppr: Ppr = self.repository.get(ppr_id(code))
         except AggregateNotFoundError as error:
-            raise NotFound(f"no PPR with code {code!r}") from error
+            raise NotFound("no PPR with code {code!r}", code=code) from error
         assert isinstance(ppr, Ppr)
         return ppr
 
@@ -142,7 +142,9 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
         try:
             self.save(ppr)
         except IntegrityError as error:
-            raise ConcurrentChange(f"PPR {code} was changed at the same time; try again") from error
+            raise ConcurrentChange(
+                "PPR {ppr} was changed at the same time; try again", ppr=code
+            ) from error
         return Saved(ppr.id, ppr.version)
 
     # -- cases ---------------------------------------------------------------------------------
@@ -171,13 +173,15 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
         """
         unique = list({photo.sha256: photo for photo in photos}.values())
         if len(unique) > REPORT_PHOTOS_MAX:
-            raise InvalidValue("photos", f"a report carries at most {REPORT_PHOTOS_MAX} photos")
+            raise InvalidValue(
+                "photos", "a report carries at most {most} photos", most=REPORT_PHOTOS_MAX
+            )
         for photo in unique:
             photo.validate()
         try:
             ppr = self.get_ppr(ppr_code)
         except NotFound as error:
-            raise InvalidValue("ppr", f"no PPR with code {ppr_code!r}") from error
+            raise InvalidValue("ppr", "no PPR with code {code!r}", code=ppr_code) from error
         ppr.require_block(location.block)
         ppr.require_category(category_code)
         case = Case.report(
@@ -199,7 +203,7 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
         try:
             self.save(case)
         except IntegrityError as error:
-            raise AlreadyExists(f"case {case.id} exists already") from error
+            raise AlreadyExists("case {case} exists already", case=case.id) from error
         return Saved(case.id, case.version, case)
 
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
@@ -207,9 +211,9 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
         try:
             case: Case = self.repository.get(case_id, version=version)
         except AggregateNotFoundError as error:
-            raise NotFound(f"no case {case_id}") from error
+            raise NotFound("no case {case}", case=case_id) from error
         if not isinstance(case, Case):
-            raise NotFound(f"no case {case_id}")
+            raise NotFound("no case {case}", case=case_id)
         return case
 
     def get_case_as_of(self, case_id: UUID, moment: datetime) -> Case:
@@ -224,7 +228,11 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
                 break
             version = stored.originator_version
         if version is None:
-            raise NotFound(f"case {case_id} had not been reported by {moment.isoformat()}")
+            raise NotFound(
+                "case {case} had not been reported by {moment}",
+                case=case_id,
+                moment=moment.isoformat(),
+            )
         return self.get_case(case_id, version=version)
 
     def acknowledge_case(
@@ -389,7 +397,7 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
             try:
                 original = self.get_case(duplicate_of)
             except NotFound as error:
-                raise InvalidValue("duplicate_of", f"no case {duplicate_of}") from error
+                raise InvalidValue("duplicate_of", "no case {case}", case=duplicate_of) from error
             case.mark_duplicate(actor, original, occurred_at)
 
         return self._change_case(case_id, expected_version, change)
@@ -479,7 +487,7 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
         """The case's clock for ``target`` now, from its events and its PPR's current targets."""
         events = list(self.events.get(case_id))
         if not events or not isinstance(events[0], Case.Event):
-            raise NotFound(f"no case {case_id}")
+            raise NotFound("no case {case}", case=case_id)
         case_milestones = milestones(events)
         category = self.get_ppr(case_milestones.ppr_code).categories.get(
             case_milestones.category_code
@@ -534,5 +542,5 @@ class K2K(SurveyCommands, WebhookCommands, AuditCommands):
                 continue
             return Saved(case.id, case.version, case)
         raise ConcurrentChange(
-            f"case {case_id} was changed at the same time; reload it and try again"
+            "case {case} was changed at the same time; reload it and try again", case=case_id
         )

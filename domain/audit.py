@@ -56,5 +56,7 @@ class AuditCommands(Application[UUID]):
         try:
             self.save(checkpoint)
         except IntegrityError as error:
-            raise AlreadyExists(f"the checkpoint of {origin} at size {size} exists") from error
+            raise AlreadyExists(
+                "the checkpoint of {origin} at size {size} exists", origin=origin, size=size
+            ) from error
         return checkpoint.id

@@ -42,7 +42,9 @@ def occurred(actor: Actor, occurred_at: datetime | None, not_before: datetime | 
         raise InvalidValue("occurred_at", "must not be in the future")
     if not_before is not None and when < not_before:
         raise InvalidValue(
-            "occurred_at", f"must not be before the previous event ({not_before.isoformat()})"
+            "occurred_at",
+            "must not be before the previous event ({previous})",
+            previous=not_before.isoformat(),
         )
     return when
 

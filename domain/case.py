@@ -131,17 +131,22 @@ class PhotoRef:
             raise InvalidValue("photo", "sha256 must be 64 lower-case hexadecimal digits")
         if self.content_type not in PHOTO_CONTENT_TYPES:
             allowed = ", ".join(sorted(PHOTO_CONTENT_TYPES))
-            raise InvalidValue("photo", f"content_type must be one of {allowed}")
+            raise InvalidValue("photo", "content_type must be one of {types}", types=allowed)
         for name in ("byte_size", "width", "height"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InvalidValue("photo", f"{name} must be a positive whole number")
+                raise InvalidValue("photo", "{name} must be a positive whole number", name=name)
 
 
 def _require(actor: Actor, roles: frozenset[Role], doing: str) -> None:
     if actor.role not in roles:
         allowed = ", ".join(sorted(role.value for role in roles))
-        raise NotPermitted(f"a {actor.role.value} may not {doing} (allowed: {allowed})")
+        raise NotPermitted(
+            "a {role} may not {doing} (allowed: {roles})",
+            role=actor.role.value,
+            doing=doing,
+            roles=allowed,
+        )
 
 
 def _text(field: str, value: str | None, limit: int, *, required: bool) -> str | None:
@@ -151,7 +156,7 @@ def _text(field: str, value: str | None, limit: int, *, required: bool) -> str |
             raise InvalidValue(field, "must not be empty")
         return None
     if len(cleaned) > limit:
-        raise InvalidValue(field, f"must be at most {limit} characters")
+        raise InvalidValue(field, "must be at most {limit} characters", limit=limit)
     return cleaned
 
 
@@ -297,11 +302,15 @@ class Case(K2KAggregate):
 
     def _require_status(self, allowed: frozenset[Status], doing: str) -> None:
         if self.current_status not in allowed:
-            raise IllegalTransition(f"cannot {doing} a case that is {self.status}")
+            raise IllegalTransition(
+                "cannot {doing} a case that is {status}", doing=doing, status=self.status
+            )
 
     def _require_reporter_or_proxy(self, actor: Actor, doing: str) -> None:
         if not (self.is_reporter(actor) or actor.role in ON_BEHALF_OF_RESIDENT):
-            raise NotPermitted(f"only the reporter (or the committee for them) may {doing}")
+            raise NotPermitted(
+                "only the reporter (or the committee for them) may {doing}", doing=doing
+            )
 
     # -- management and committee work --------------------------------------------------------
 
@@ -339,7 +348,9 @@ class Case(K2KAggregate):
         _require(actor, CASE_WORKERS, "recategorise a case")
         self._require_status(UNRESOLVED | {Status.RESOLVED}, "recategorise")
         if category_code == self.category_code:
-            raise InvalidValue("category", f"the case is already in {category_code}")
+            raise InvalidValue(
+                "category", "the case is already in {category}", category=category_code
+            )
         self._recategorise(
             from_category=self.category_code,
             category_code=category_code,
@@ -509,7 +520,7 @@ class Case(K2KAggregate):
         stamp = self._stamp(actor, occurred_at, Status.REOPENED, Party.MANAGEMENT)
         ends = self.dispute_window_ends(dispute_window_days)
         if stamp["occurred_at"] > ends:
-            raise IllegalTransition(f"the dispute window closed at {ends.isoformat()}")
+            raise IllegalTransition("the dispute window closed at {ends}", ends=ends.isoformat())
         self._dispute(reason=_required_text("reason", reason), **stamp)
 
     @event("ResolutionDisputed")
@@ -535,7 +546,8 @@ class Case(K2KAggregate):
         ends = self.dispute_window_ends(dispute_window_days)
         if stamp["occurred_at"] < ends:
             raise IllegalTransition(
-                f"the reporter may dispute the fix until {ends.isoformat()}; close after that"
+                "the reporter may dispute the fix until {ends}; close after that",
+                ends=ends.isoformat(),
             )
         self._close(reason="dispute_window_elapsed", **stamp)
 
@@ -588,7 +600,9 @@ class Case(K2KAggregate):
             raise InvalidValue("duplicate_of", "the original case must be in the same PPR")
         if original.duplicate_of is not None:
             raise InvalidValue(
-                "duplicate_of", f"that case is itself a duplicate of {original.duplicate_of}"
+                "duplicate_of",
+                "that case is itself a duplicate of {original}",
+                original=original.duplicate_of,
             )
         self._mark_duplicate(
             duplicate_of=str(original.id),
@@ -746,7 +760,9 @@ class Case(K2KAggregate):
         if self.designated_priority:
             raise IllegalTransition("the case is a designated priority already")
         if self.current_status in TERMINAL:
-            raise IllegalTransition(f"cannot make a case that is {self.status} a priority")
+            raise IllegalTransition(
+                "cannot make a case that is {status} a priority", status=self.status
+            )
         self._designate_priority(
             reason=_required_text("reason", reason), **self._unchanged(actor, occurred_at)
         )
@@ -772,7 +788,7 @@ class Case(K2KAggregate):
         if actor.principal_id in self.supporter_ids:
             raise IllegalTransition("you already support this case")
         if self.current_status in TERMINAL:
-            raise IllegalTransition(f"cannot support a case that is {self.status}")
+            raise IllegalTransition("cannot support a case that is {status}", status=self.status)
         self._support(**self._unchanged(actor, occurred_at))
 
     @event("Supported")
@@ -804,7 +820,9 @@ class Case(K2KAggregate):
         """
         _require(actor, frozenset({Role.SYSTEM}), "record an SLA breach")
         if target in self.recorded_breaches:
-            raise IllegalTransition(f"the {target} target's breach is recorded already")
+            raise IllegalTransition(
+                "the {target} target's breach is recorded already", target=target
+            )
         self._record_sla_breach(
             target=target, due_at=due_at, target_hours=target_hours, **self._mirror(actor, due_at)
         )
@@ -846,15 +864,18 @@ class Case(K2KAggregate):
         if not (self.is_reporter(actor) or actor.role in CASE_WORKERS):
             raise NotPermitted("only the reporter, the committee and management may attach photos")
         if self.current_status in TERMINAL:
-            raise IllegalTransition(f"cannot attach photos to a case that is {self.status}")
+            raise IllegalTransition(
+                "cannot attach photos to a case that is {status}", status=self.status
+            )
         photos = self.photos
         if len(photos) >= CASE_PHOTOS_MAX:
-            raise IllegalTransition(f"a case holds at most {CASE_PHOTOS_MAX} photos")
+            raise IllegalTransition("a case holds at most {most} photos", most=CASE_PHOTOS_MAX)
         if self.is_reporter(actor) and actor.role not in CASE_WORKERS:
             own = sum(1 for photo in photos if photo["attached_by"] == actor.principal_id)
             if own >= REPORT_PHOTOS_MAX:
                 raise IllegalTransition(
-                    f"a reporter attaches at most {REPORT_PHOTOS_MAX} photos to their case"
+                    "a reporter attaches at most {most} photos to their case",
+                    most=REPORT_PHOTOS_MAX,
                 )
 
     def attach_photo(

@@ -73,7 +73,7 @@ def committee_id(ppr_code: str) -> UUID:
 
 def _require_keeper(actor: Actor, doing: str) -> None:
     if actor.role not in COMMITTEE_KEEPERS:
-        raise NotPermitted(f"only the committee (or admin) may {doing}")
+        raise NotPermitted("only the committee (or admin) may {doing}", doing=doing)
 
 
 def _quorum_rule(minimum: int | None) -> int | None:
@@ -180,11 +180,13 @@ class Committee(K2KAggregate):
         if not name or len(name) > 120:
             raise InvalidValue("name", "must be 1-120 characters")
         if any(stint["member_id"] == member_id for stint in self.current_members()):
-            raise IllegalTransition(f"{member_id} sits on the committee already")
+            raise IllegalTransition(
+                "{member_id} sits on the committee already", member_id=member_id
+            )
         if role in SINGLE_SEATS and any(
             stint["role"] == role.value for stint in self.current_members()
         ):
-            raise IllegalTransition(f"the committee has a {role.value} already")
+            raise IllegalTransition("the committee has a {seat} already", seat=role.value)
         if role is CommitteeRole.BLOCK_REPRESENTATIVE and not block:
             raise InvalidValue("block", "a block representative represents a block")
         self._appoint(
@@ -239,7 +241,9 @@ class Committee(K2KAggregate):
         """A member leaves the committee."""
         _require_keeper(actor, "change the committee")
         if not any(stint["member_id"] == member_id for stint in self.current_members()):
-            raise IllegalTransition(f"{member_id} does not sit on the committee")
+            raise IllegalTransition(
+                "{member_id} does not sit on the committee", member_id=member_id
+            )
         self._step_down(
             member_id=member_id,
             reason=(reason or "").strip() or None,

@@ -66,7 +66,7 @@ def _text(field: str, value: str | None, *, required: bool = True) -> str | None
             raise InvalidValue(field, "must not be empty")
         return None
     if len(cleaned) > TEXT_MAX:
-        raise InvalidValue(field, f"must be at most {TEXT_MAX} characters")
+        raise InvalidValue(field, "must be at most {limit} characters", limit=TEXT_MAX)
     return cleaned
 
 
@@ -162,7 +162,10 @@ class Decision(K2KAggregate):
         if actor.role not in MANAGERS:
             raise NotPermitted("only management answers committee decisions")
         if self.current_status is not DecisionStatus.MADE:
-            raise IllegalTransition(f"the decision was answered already ({self.status})")
+            raise IllegalTransition(
+                "the decision was answered already ({decision_status})",
+                decision_status=self.status,
+            )
         reason = _text("reason", reason, required=answer is not Answer.ACCEPT)
         if answer is not Answer.REJECT and commitment_date is None:
             raise InvalidValue("commitment_date", "say by when management will act")
@@ -205,7 +208,10 @@ class Decision(K2KAggregate):
         if actor.role not in MANAGERS:
             raise NotPermitted("only management reports progress on decisions")
         if self.current_status not in WORKING:
-            raise IllegalTransition(f"cannot report progress on a decision that is {self.status}")
+            raise IllegalTransition(
+                "cannot report progress on a decision that is {decision_status}",
+                decision_status=self.status,
+            )
         if not 0 <= percent <= 100:
             raise InvalidValue("percent", "must be between 0 and 100")
         self._report_progress(
@@ -234,7 +240,10 @@ class Decision(K2KAggregate):
         if actor.role not in MANAGERS:
             raise NotPermitted("only management marks decisions done")
         if self.current_status not in WORKING:
-            raise IllegalTransition(f"cannot mark a decision that is {self.status} done")
+            raise IllegalTransition(
+                "cannot mark a decision that is {decision_status} done",
+                decision_status=self.status,
+            )
         self._mark_done(
             note=str(_text("note", note)),
             status=DecisionStatus.DONE.value,
@@ -257,7 +266,9 @@ class Decision(K2KAggregate):
         if actor.role not in COMMITTEE_KEEPERS:
             raise NotPermitted("only the committee verifies decisions")
         if self.current_status is not DecisionStatus.DONE:
-            raise IllegalTransition(f"cannot verify a decision that is {self.status}")
+            raise IllegalTransition(
+                "cannot verify a decision that is {decision_status}", decision_status=self.status
+            )
         self._verify(
             note=_text("note", note, required=False),
             status=DecisionStatus.VERIFIED.value,
@@ -279,7 +290,9 @@ class Decision(K2KAggregate):
         if actor.role not in COMMITTEE_KEEPERS:
             raise NotPermitted("only the committee disputes the completion of decisions")
         if self.current_status is not DecisionStatus.DONE:
-            raise IllegalTransition(f"cannot dispute a decision that is {self.status}")
+            raise IllegalTransition(
+                "cannot dispute a decision that is {decision_status}", decision_status=self.status
+            )
         self._dispute_completion(
             reason=str(_text("reason", reason)),
             status=DecisionStatus.IN_PROGRESS.value,

@@ -57,26 +57,29 @@ class GovernanceCommands(Application[UUID]):
 
     # -- loading ---------------------------------------------------------------------------------
 
-    def _get(self, kind: type[A], aggregate_id: UUID, what: str) -> A:
+    def _get(self, kind: type[A], aggregate_id: UUID, missing: str, **details: object) -> A:
+        """The aggregate, or NotFound saying ``missing`` (its ``{id}`` and other ``details``)."""
         try:
             aggregate: A = self.repository.get(aggregate_id)
         except AggregateNotFoundError as error:
-            raise NotFound(f"no {what} {aggregate_id}") from error
+            raise NotFound(missing, id=aggregate_id, **details) from error
         if not isinstance(aggregate, kind):
-            raise NotFound(f"no {what} {aggregate_id}")
+            raise NotFound(missing, id=aggregate_id, **details)
         return aggregate
 
     def get_committee(self, ppr_code: str) -> Committee:
         """The committee of a PPR."""
-        return self._get(Committee, committee_id(ppr_code), f"committee for PPR {ppr_code!r}")
+        return self._get(
+            Committee, committee_id(ppr_code), "no committee for PPR {ppr!r}", ppr=ppr_code
+        )
 
     def get_meeting(self, meeting_id: UUID) -> Meeting:
         """A meeting."""
-        return self._get(Meeting, meeting_id, "meeting")
+        return self._get(Meeting, meeting_id, "no meeting {id}")
 
     def get_decision(self, decision_id: UUID) -> Decision:
         """A decision."""
-        return self._get(Decision, decision_id, "decision")
+        return self._get(Decision, decision_id, "no decision {id}")
 
     @staticmethod
     def _case_ids(case_ids: list[str], field: str) -> list[str]:
@@ -86,7 +89,7 @@ class GovernanceCommands(Application[UUID]):
             try:
                 canonical.append(str(UUID(str(raw))))
             except ValueError as error:
-                raise InvalidValue(field, f"{raw!r} is not a case id") from error
+                raise InvalidValue(field, "{raw!r} is not a case id", raw=raw) from error
         return list(dict.fromkeys(canonical))
 
     def _linked_cases(self, ppr_code: str, case_ids: list[str], field: str) -> list[Case]:
@@ -95,9 +98,9 @@ class GovernanceCommands(Application[UUID]):
             try:
                 case = self.get_case(UUID(raw))
             except NotFound as error:
-                raise InvalidValue(field, f"no case {raw}") from error
+                raise InvalidValue(field, "no case {case}", case=raw) from error
             if case.ppr_code != ppr_code:
-                raise InvalidValue(field, f"case {raw} belongs to another PPR")
+                raise InvalidValue(field, "case {case} belongs to another PPR", case=raw)
             cases.append(case)
         return cases
 
@@ -151,7 +154,7 @@ class GovernanceCommands(Application[UUID]):
         try:
             self.save(committee)
         except IntegrityError as error:
-            raise AlreadyExists(f"PPR {ppr.code} has a committee already") from error
+            raise AlreadyExists("PPR {ppr} has a committee already", ppr=ppr.code) from error
         return Saved(committee.id, committee.version)
 
     def _change_committee(

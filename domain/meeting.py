@@ -37,7 +37,7 @@ class VoteMethod(StrEnum):
 
 def _require_keeper(actor: Actor, doing: str) -> None:
     if actor.role not in COMMITTEE_KEEPERS:
-        raise NotPermitted(f"only the committee (or admin) may {doing}")
+        raise NotPermitted("only the committee (or admin) may {doing}", doing=doing)
 
 
 def _text(field: str, value: str, limit: int = TEXT_MAX) -> str:
@@ -45,7 +45,7 @@ def _text(field: str, value: str, limit: int = TEXT_MAX) -> str:
     if not cleaned:
         raise InvalidValue(field, "must not be empty")
     if len(cleaned) > limit:
-        raise InvalidValue(field, f"must be at most {limit} characters")
+        raise InvalidValue(field, "must be at most {limit} characters", limit=limit)
     return cleaned
 
 
@@ -127,7 +127,11 @@ class Meeting(K2KAggregate):
 
     def _require_status(self, status: MeetingStatus, doing: str) -> None:
         if self.status != status.value:
-            raise IllegalTransition(f"cannot {doing} a meeting that is {self.status}")
+            raise IllegalTransition(
+                "cannot {doing} a meeting that is {meeting_status}",
+                doing=doing,
+                meeting_status=self.status,
+            )
 
     def add_agenda_item(
         self, actor: Actor, title: str, case_ids: list[str], occurred_at: datetime | None = None
@@ -183,21 +187,27 @@ class Meeting(K2KAggregate):
         strangers = sorted(set(present) - set(members_seated))
         if strangers:
             raise InvalidValue(
-                "members_present", f"not on the committee then: {', '.join(strangers)}"
+                "members_present",
+                "not on the committee then: {strangers}",
+                strangers=", ".join(strangers),
             )
         for group, count in residents_attending.items():
             if group not in RESIDENT_GROUPS:
                 raise InvalidValue(
                     "residents_attending",
-                    f"{group!r} is not a group: use 'gender/age band' such as 'female/35-44' "
+                    "{group!r} is not a group: use 'gender/age band' such as 'female/35-44' "
                     "(either part may be 'undeclared')",
+                    group=group,
                 )
             if not 0 <= count <= MAX_ATTENDANCE:
                 raise InvalidValue(
-                    "residents_attending", f"{group}: a count must be 0-{MAX_ATTENDANCE}"
+                    "residents_attending",
+                    "{group}: a count must be 0-{most}",
+                    group=group,
+                    most=MAX_ATTENDANCE,
                 )
         if not 0 <= management_present <= MAX_ATTENDANCE:
-            raise InvalidValue("management_present", f"must be 0-{MAX_ATTENDANCE}")
+            raise InvalidValue("management_present", "must be 0-{most}", most=MAX_ATTENDANCE)
         self._hold(
             members_present=present,
             members_seated=len(members_seated),
@@ -253,7 +263,7 @@ class Meeting(K2KAggregate):
         _require_keeper(actor, "record a motion")
         self._require_status(MeetingStatus.HELD, "record a motion at")
         if not any(item["number"] == item_number for item in self.agenda):
-            raise InvalidValue("item_number", f"the agenda has no item {item_number}")
+            raise InvalidValue("item_number", "the agenda has no item {number}", number=item_number)
         if method is VoteMethod.CONSENSUS:
             votes_for = votes_against = abstentions = 0
             carried = True
@@ -263,7 +273,8 @@ class Meeting(K2KAggregate):
             if votes_for + votes_against + abstentions > len(self.members_present):
                 raise InvalidValue(
                     "votes_for",
-                    f"more votes than the {len(self.members_present)} members present",
+                    "more votes than the {present} members present",
+                    present=len(self.members_present),
                 )
             if votes_for + votes_against + abstentions == 0:
                 raise InvalidValue("votes_for", "a vote needs at least one vote")
@@ -316,19 +327,20 @@ class Meeting(K2KAggregate):
         for motion in self.motions:
             if motion["number"] == number:
                 return motion
-        raise InvalidValue("motion_number", f"the meeting has no motion {number}")
+        raise InvalidValue("motion_number", "the meeting has no motion {number}", number=number)
 
     def require_decision_allowed(self, motion_number: int) -> dict[str, Any]:
         """A decision needs a held, quorate meeting and a carried motion."""
         if self.status != MeetingStatus.HELD.value:
             raise IllegalTransition(
-                f"the meeting is {self.status}; decisions come from held meetings"
+                "the meeting is {meeting_status}; decisions come from held meetings",
+                meeting_status=self.status,
             )
         if not self.quorum_met:
             raise IllegalTransition("the meeting had no quorum, so it cannot make decisions")
         motion = self.motion(motion_number)
         if not motion["carried"]:
-            raise IllegalTransition(f"motion {motion_number} was not carried")
+            raise IllegalTransition("motion {number} was not carried", number=motion_number)
         return motion
 
     def publish_minutes(self, actor: Actor, text: str, occurred_at: datetime | None = None) -> None:

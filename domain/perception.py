@@ -40,7 +40,7 @@ class SurveyCommands(GovernanceCommands):
 
     def get_survey(self, survey_id: UUID) -> Survey:
         """A survey."""
-        return self._get(Survey, survey_id, "survey")
+        return self._get(Survey, survey_id, "no survey {id}")
 
     def create_survey(
         self,
@@ -61,7 +61,7 @@ class SurveyCommands(GovernanceCommands):
             try:
                 codes.append(self.get_ppr(code).code)
             except NotFound as error:
-                raise InvalidValue("pprs", f"no PPR with code {code!r}") from error
+                raise InvalidValue("pprs", "no PPR with code {code!r}", code=code) from error
         survey = Survey.create(
             actor,
             title=title,

@@ -34,7 +34,7 @@ class SlaTargets:
         for name in ("acknowledge_hours", "first_response_hours", "resolve_hours"):
             value = getattr(self, name)
             if not 1 <= value <= MAX_SLA_HOURS:
-                raise InvalidValue(name, f"must be between 1 and {MAX_SLA_HOURS} hours")
+                raise InvalidValue(name, "must be between 1 and {most} hours", most=MAX_SLA_HOURS)
         if self.resolve_hours < max(self.acknowledge_hours, self.first_response_hours):
             raise InvalidValue(
                 "resolve_hours", "cannot be shorter than acknowledge_hours or first_response_hours"
@@ -76,7 +76,7 @@ def validate_name(field: str, name: str, limit: int = 120) -> str:
     if not cleaned:
         raise InvalidValue(field, "must not be empty")
     if len(cleaned) > limit:
-        raise InvalidValue(field, f"must be at most {limit} characters")
+        raise InvalidValue(field, "must be at most {limit} characters", limit=limit)
     return cleaned
 
 
@@ -117,7 +117,7 @@ class Ppr(K2KAggregate):
         require_admin(actor)
         code = validate_code("code", code)
         if code in self.blocks:
-            raise AlreadyExists(f"block {code} exists already in {self.code}")
+            raise AlreadyExists("block {block} exists already in {ppr}", block=code, ppr=self.code)
         if not 1 <= floors <= 100:
             raise InvalidValue("floors", "must be between 1 and 100")
         self._add_block(
@@ -135,7 +135,9 @@ class Ppr(K2KAggregate):
         require_admin(actor)
         code = validate_code("code", code)
         if code in self.categories:
-            raise AlreadyExists(f"category {code} exists already in {self.code}")
+            raise AlreadyExists(
+                "category {category} exists already in {ppr}", category=code, ppr=self.code
+            )
         sla.validate()
         self._add_category(
             code,
@@ -198,14 +200,24 @@ class Ppr(K2KAggregate):
         """Refuse a block this PPR does not have."""
         if code not in self.blocks:
             known = ", ".join(sorted(self.blocks)) or "none registered"
-            raise InvalidValue("block", f"{self.code} has no block {code!r} (blocks: {known})")
+            raise InvalidValue(
+                "block",
+                "{ppr} has no block {block!r} (blocks: {known})",
+                ppr=self.code,
+                block=code,
+                known=known,
+            )
 
     def require_category(self, code: str) -> None:
         """Refuse a category this PPR does not have."""
         if code not in self.categories:
             known = ", ".join(sorted(self.categories)) or "none registered"
             raise InvalidValue(
-                "category", f"{self.code} has no category {code!r} (categories: {known})"
+                "category",
+                "{ppr} has no category {category!r} (categories: {known})",
+                ppr=self.code,
+                category=code,
+                known=known,
             )
 
 

@@ -78,7 +78,7 @@ ADMINS = frozenset({Role.ADMIN, Role.SYSTEM})
 
 def _require_admin(actor: Actor, doing: str) -> None:
     if actor.role not in ADMINS:
-        raise NotPermitted(f"only an admin may {doing}")
+        raise NotPermitted("only an admin may {doing}", doing=doing)
 
 
 def validate_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -93,26 +93,38 @@ def validate_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         code = str(item.get("code", "")).strip().lower()
         if not CODE.match(code):
             raise InvalidValue(
-                "items", f"item {number}: code must be 1-40 lower-case letters/digits"
+                "items", "item {number}: code must be 1-40 lower-case letters/digits", number=number
             )
         if code in seen:
-            raise InvalidValue("items", f"item {number}: code {code!r} is used twice")
+            raise InvalidValue(
+                "items", "item {number}: code {code!r} is used twice", number=number, code=code
+            )
         seen.add(code)
         texts = {}
         for language in ("text_ms", "text_en"):
             text = str(item.get(language, "")).strip()
             if not text or len(text) > 500:
-                raise InvalidValue("items", f"item {code}: {language} must be 1-500 characters")
+                raise InvalidValue(
+                    "items",
+                    "item {code}: {language} must be 1-500 characters",
+                    code=code,
+                    language=language,
+                )
             texts[language] = text
         try:
             scale = Scale(str(item.get("scale")))
         except ValueError as error:
             raise InvalidValue(
-                "items", f"item {code}: scale must be one of {list(Scale)}"
+                "items",
+                "item {code}: scale must be one of {scales}",
+                code=code,
+                scales=", ".join(Scale),
             ) from error
         construct = str(item.get("construct", "")).strip().lower()
         if not CODE.match(construct):
-            raise InvalidValue("items", f"item {code}: construct must be a lower-case code")
+            raise InvalidValue(
+                "items", "item {code}: construct must be a lower-case code", code=code
+            )
         cleaned.append({"code": code, **texts, "scale": scale.value, "construct": construct})
     return cleaned
 
@@ -179,7 +191,11 @@ class Survey(K2KAggregate):
         sizes = dict(audience_sizes or {})
         for audience, size in sizes.items():
             if audience not in {each.value for each in audiences} or size < 1:
-                raise InvalidValue("audience_sizes", f"{audience}: not an audience of this survey")
+                raise InvalidValue(
+                    "audience_sizes",
+                    "{audience}: not an audience of this survey",
+                    audience=audience,
+                )
         return cls(
             title=title,
             ppr_codes=sorted(set(ppr_codes)),
@@ -223,7 +239,9 @@ class Survey(K2KAggregate):
         """Start taking responses."""
         _require_admin(actor, "open surveys")
         if self.status != SurveyStatus.DRAFT.value:
-            raise IllegalTransition(f"cannot open a survey that is {self.status}")
+            raise IllegalTransition(
+                "cannot open a survey that is {survey_status}", survey_status=self.status
+            )
         self._open(**self._stamp(actor, occurred_at))
 
     @event("Opened")
@@ -235,7 +253,9 @@ class Survey(K2KAggregate):
         """Stop taking responses."""
         _require_admin(actor, "close surveys")
         if self.status != SurveyStatus.OPEN.value:
-            raise IllegalTransition(f"cannot close a survey that is {self.status}")
+            raise IllegalTransition(
+                "cannot close a survey that is {survey_status}", survey_status=self.status
+            )
         self._close(**self._stamp(actor, occurred_at))
 
     @event("Closed")
@@ -249,16 +269,20 @@ class Survey(K2KAggregate):
         cleaned = {}
         for code, value in answers.items():
             if code not in scales:
-                raise InvalidValue("answers", f"the survey has no item {code!r}")
+                raise InvalidValue("answers", "the survey has no item {code!r}", code=code)
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidValue("answers", f"{code}: answer with a whole number")
+                raise InvalidValue("answers", "{code}: answer with a whole number", code=code)
             if value not in SCALE_VALUES[scales[code]]:
                 allowed = SCALE_VALUES[scales[code]]
                 raise InvalidValue(
                     "answers",
-                    f"{code}: {value} is off the scale ({allowed.start}-{allowed.stop - 1})",
+                    "{code}: {value} is off the scale ({lowest}-{highest})",
+                    code=code,
+                    value=value,
+                    lowest=allowed.start,
+                    highest=allowed.stop - 1,
                 )
             cleaned[code] = value
         if not cleaned:
@@ -271,13 +295,15 @@ class Survey(K2KAggregate):
         Records only that a response arrived (no identity), so the survey knows answers exist.
         """
         if self.status != SurveyStatus.OPEN.value:
-            raise IllegalTransition(f"the survey is {self.status}; it takes no responses")
+            raise IllegalTransition(
+                "the survey is {survey_status}; it takes no responses", survey_status=self.status
+            )
         if audience.value not in self.audiences:
-            raise NotPermitted(f"this survey does not ask {audience.value}")
+            raise NotPermitted("this survey does not ask {audience}", audience=audience.value)
         if AUDIENCE_ROLES[audience] is not actor.role:
-            raise NotPermitted(f"only {audience.value} answer for {audience.value}")
+            raise NotPermitted("only {audience} answer for {audience}", audience=audience.value)
         if ppr_code not in self.ppr_codes:
-            raise NotPermitted(f"this survey is not for PPR {ppr_code}")
+            raise NotPermitted("this survey is not for PPR {ppr}", ppr=ppr_code)
         self._count_response(occurred_at=occurred(actor, None, self.last_occurred_at))
 
     @event("ResponseCounted")

@@ -62,13 +62,14 @@ def validate_event_types(patterns: list[str]) -> list[str]:
     if not cleaned:
         raise InvalidValue("event_types", "name at least one event type (or case.* or *)")
     if len(cleaned) > MAX_EVENT_TYPES:
-        raise InvalidValue("event_types", f"name at most {MAX_EVENT_TYPES} event types")
+        raise InvalidValue("event_types", "name at most {most} event types", most=MAX_EVENT_TYPES)
     for pattern in cleaned:
         if not EVENT_TYPE_PATTERN.match(pattern):
             raise InvalidValue(
                 "event_types",
-                f"{pattern!r} is not an event type: use dot names such as case.resolved, "
+                "{pattern!r} is not an event type: use dot names such as case.resolved, "
                 "a wildcard such as case.*, or *",
+                pattern=pattern,
             )
     return cleaned
 
@@ -79,7 +80,7 @@ def validate_url(url: str) -> str:
     if not cleaned.lower().startswith(("https://", "http://")):
         raise InvalidValue("url", "must be an http:// or https:// URL")
     if len(cleaned) > MAX_URL_LENGTH:
-        raise InvalidValue("url", f"must be at most {MAX_URL_LENGTH} characters")
+        raise InvalidValue("url", "must be at most {limit} characters", limit=MAX_URL_LENGTH)
     return cleaned
 
 
@@ -87,7 +88,9 @@ def validate_description(description: str | None) -> str:
     """A short note saying whose system this is and what it does with the events."""
     cleaned = refuse_control_characters("description", (description or "").strip())
     if len(cleaned) > MAX_DESCRIPTION:
-        raise InvalidValue("description", f"must be at most {MAX_DESCRIPTION} characters")
+        raise InvalidValue(
+            "description", "must be at most {limit} characters", limit=MAX_DESCRIPTION
+        )
     return cleaned
 
 
@@ -306,11 +309,15 @@ class WebhookCommands(Application[UUID]):
         try:
             subscription: object = self.repository.get(subscription_id)
         except AggregateNotFoundError as error:
-            raise NotFound(f"no webhook subscription {subscription_id}") from error
+            raise NotFound(
+                "no webhook subscription {subscription_id}", subscription_id=subscription_id
+            ) from error
         if not isinstance(subscription, WebhookSubscription) or (
             subscription.deleted and not include_deleted
         ):
-            raise NotFound(f"no webhook subscription {subscription_id}")
+            raise NotFound(
+                "no webhook subscription {subscription_id}", subscription_id=subscription_id
+            )
         return subscription
 
     def create_webhook_subscription(
@@ -337,7 +344,9 @@ class WebhookCommands(Application[UUID]):
         try:
             self.save(subscription)
         except IntegrityError as error:
-            raise ConcurrentChange(f"subscription {subscription_id} exists already") from error
+            raise ConcurrentChange(
+                "subscription {subscription_id} exists already", subscription_id=subscription_id
+            ) from error
         return Saved(subscription.id, subscription.version)
 
     def change_webhook_subscription(
@@ -428,6 +437,7 @@ class WebhookCommands(Application[UUID]):
             self.save(subscription)
         except IntegrityError as error:
             raise ConcurrentChange(
-                f"subscription {subscription_id} was changed at the same time; try again"
+                "subscription {subscription_id} was changed at the same time; try again",
+                subscription_id=subscription_id,
             ) from error
         return Saved(subscription.id, subscription.version)

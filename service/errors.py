@@ -114,7 +114,7 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def _page(status: int, detail: str | None) -> Response | None:
+def _page(status: int, detail: DomainError | None) -> Response | None:
     """For a request to the web pages, the error as a page (its renderer is set by the pages)."""
     renderer = current_app.extensions.get("k2k-error-page")
     if renderer is None:
@@ -161,7 +161,7 @@ def domain_error_to_problem(error: DomainError) -> Response:
             break
     else:
         status = 400
-    if (page := _page(status, str(error))) is not None:
+    if (page := _page(status, error)) is not None:
         return page
     errors = {error.field: [error.message]} if isinstance(error, InvalidValue) else None
     return problem(status, str(error), errors=errors)

@@ -18,17 +18,18 @@ from service.tokens.store import Principal
 STAFF_VIEWERS = frozenset({Role.COMMITTEE, Role.MANAGEMENT, Role.ADMIN, Role.AUDITOR})
 
 
-def require_scope(viewer: Principal, ppr_code: str, what: str) -> None:
-    """404 for a PPR the caller does not cover (its governance is not theirs to see)."""
+def require_scope(viewer: Principal, ppr_code: str, missing: str) -> None:
+    """404 saying ``missing`` for a PPR the caller does not cover (its governance is not theirs
+    to see)."""
     if not viewer.in_scope(ppr_code):
-        raise NotFound(f"no {what} in the PPRs this token covers")
+        raise NotFound(missing)
 
 
 def require_writer(viewer: Principal) -> None:
     """Auditors and residents read governance; they do not record it."""
     if viewer.role in (Role.AUDITOR, Role.RESIDENT, Role.INTEGRATION):
         raise NotPermitted(
-            f"a {viewer.role.value} reads governance records; it does not write them"
+            "a {role} reads governance records; it does not write them", role=viewer.role.value
         )
 
 

@@ -43,7 +43,7 @@ def visible_case(viewer: Principal, case_id: UUID) -> Case:
     """The case, if ``viewer`` may see it; 404 (as if it did not exist) otherwise."""
     case = runtime().app.get_case(case_id)
     if not can_view_case(viewer, case.ppr_code, case.private, case.reporter_id):
-        raise NotFound(f"no case {case_id}")
+        raise NotFound("no case {case}", case=case_id)
     return case
 
 
@@ -72,7 +72,7 @@ class Cases(MethodView):
         """List the cases the caller may see, filtered and sorted, a page at a time."""
         viewer = current_principal()
         if args.get("ppr") and not viewer.in_scope(args["ppr"].upper()):
-            raise NotPermitted(f"this token does not cover PPR {args['ppr']}")
+            raise NotPermitted("this token does not cover PPR {ppr}", ppr=args["ppr"])
         rows, next_cursor = list_cases(runtime().engine, viewer, args)
         key = runtime().settings.pseudonym_key
         return {
@@ -88,7 +88,7 @@ class Cases(MethodView):
         viewer = current_principal()
         ppr = args["ppr"].strip().upper()
         if not viewer.in_scope(ppr):
-            raise NotPermitted(f"this token does not cover PPR {ppr}")
+            raise NotPermitted("this token does not cover PPR {ppr}", ppr=ppr)
         app = runtime().app
         case_id = derived_id("case")
         try:

@@ -58,7 +58,7 @@ def _answer(ppr: str, viewer: Principal, status: int = 200) -> Response:
 
 def _writer(ppr: str) -> Principal:
     viewer = current_principal()
-    require_scope(viewer, ppr.upper(), "committee")
+    require_scope(viewer, ppr.upper(), "no committee in the PPRs this token covers")
     require_writer(viewer)
     return viewer
 
@@ -95,7 +95,7 @@ class CommitteeByPpr(MethodView):
     def get(self, args: dict[str, Any], ppr: str) -> Response:
         """The committee and its members now, or at ``as_of``."""
         viewer = current_principal()
-        require_scope(viewer, ppr.upper(), "committee")
+        require_scope(viewer, ppr.upper(), "no committee in the PPRs this token covers")
         committee = runtime().app.get_committee(ppr)
         return respond(_present(committee, viewer, args.get("as_of")), committee.version)
 

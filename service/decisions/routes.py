@@ -65,7 +65,7 @@ def _present(decision: Decision) -> dict[str, Any]:
 
 def _visible(viewer: Principal, decision_id: UUID) -> Decision:
     decision = runtime().app.get_decision(decision_id)
-    require_scope(viewer, decision.ppr_code, "decision")
+    require_scope(viewer, decision.ppr_code, "no decision in the PPRs this token covers")
     return decision
 
 
@@ -100,7 +100,7 @@ class Decisions(MethodView):
         """Record a decision of a held, quorate meeting on a carried motion (committee)."""
         viewer = current_principal()
         meeting = runtime().app.get_meeting(args.pop("meeting_id"))
-        require_scope(viewer, meeting.ppr_code, "meeting")
+        require_scope(viewer, meeting.ppr_code, "no meeting in the PPRs this token covers")
         require_writer(viewer)
         saved = runtime().app.make_decision(viewer.actor, meeting.id, **args)
         response = _answer(saved.id, 201)

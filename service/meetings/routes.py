@@ -76,7 +76,7 @@ def _present(meeting: Meeting | Any, viewer: Principal, *, meeting_id: str) -> d
 
 def _visible(viewer: Principal, meeting_id: UUID) -> Meeting:
     meeting = runtime().app.get_meeting(meeting_id)
-    require_scope(viewer, meeting.ppr_code, "meeting")
+    require_scope(viewer, meeting.ppr_code, "no meeting in the PPRs this token covers")
     return meeting
 
 
@@ -112,7 +112,7 @@ class Meetings(MethodView):
         """Schedule a meeting; cases on the agenda record that they were tabled (committee)."""
         viewer = current_principal()
         ppr = args["ppr"].strip().upper()
-        require_scope(viewer, ppr, "committee")
+        require_scope(viewer, ppr, "no committee in the PPRs this token covers")
         require_writer(viewer)
         saved = runtime().app.schedule_meeting(
             viewer.actor,

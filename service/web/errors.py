@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import render_template
 from werkzeug.wrappers import Response
 
+from domain.errors import DomainError
 from service.web.common import page_context
 from service.web.i18n import gettext
+from service.web.refusals import refusal
 
 
 def _titles() -> dict[int, str]:
@@ -23,9 +25,10 @@ def _titles() -> dict[int, str]:
     }
 
 
-def error_page(status: int, detail: str | None) -> Response:
-    """The page for an error status (and the domain's own words, when it gave them)."""
+def error_page(status: int, error: DomainError | None) -> Response:
+    """The page for an error status (and the domain's reason, when it gave one)."""
     title = _titles().get(status, gettext("Something went wrong"))
+    detail = refusal(error) if error is not None else None
     body = render_template(
         "web/error.html", status=status, title=title, detail=detail, **page_context()
     )

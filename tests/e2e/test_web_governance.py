@@ -249,6 +249,27 @@ def test_a_meeting_without_quorum_is_recorded_but_offers_no_decision(
     assert "Record the decision of this motion" not in text_of(page)
 
 
+def test_holding_a_meeting_that_was_called_off_is_refused_in_malay_and_records_nothing(
+    shared_app: Flask, shared_cast: Cast, committee: dict[str, Any]
+) -> None:
+    meeting = schedule_meeting(shared_cast.committee, "SRP")
+    secretary = signed_in(shared_app, shared_cast.committee)
+    secretary.get(f"/meetings/{meeting['id']}")
+    succeed(
+        shared_cast.committee, f"/api/v1/meetings/{meeting['id']}/cancel", {"reason": "Banjir."}
+    )
+    head = shared_cast.log_head()
+
+    response = secretary.post(
+        f"/meetings/{meeting['id']}/hold", {"members_present": QUORATE, "version": ""}
+    )
+
+    assert "tidak boleh mengadakan mesyuarat yang berstatus «Dibatalkan»" in text_of(
+        secretary.follow(response)
+    )
+    assert shared_cast.log_head() == head
+
+
 def test_a_motion_without_its_text_is_refused_on_the_page_and_records_nothing(
     shared_app: Flask, shared_cast: Cast, committee: dict[str, Any]
 ) -> None:

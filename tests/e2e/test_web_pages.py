@@ -378,6 +378,40 @@ def test_acting_on_a_case_someone_changed_meanwhile_says_so_and_changes_nothing(
     assert case_json(shared_cast, case_id)["status"] == "reported"
 
 
+def test_a_step_the_case_is_past_is_refused_in_the_reader_s_language_and_changes_nothing(
+    shared_app: Flask, shared_cast: Cast
+) -> None:
+    resident = signed_in(shared_app, shared_cast.resident)
+    case_id = report_through_the_form(resident)
+    shared_cast.management.post(f"/api/v1/cases/{case_id}/acknowledge")
+    shared_cast.management.post(f"/api/v1/cases/{case_id}/resolve", json={"note": "Dibaiki."})
+    officer = signed_in(shared_app, shared_cast.management)
+    officer.get(f"/cases/{case_id}")
+
+    page = officer.follow(officer.post(f"/cases/{case_id}/acknowledge", {}))
+
+    assert (
+        "Tindakan itu tidak boleh dibuat sekarang: tidak boleh menerima kes yang berstatus "
+        "«Dikatakan selesai»" in text_of(page)
+    )
+    officer.switch_language("en")
+    page = officer.follow(officer.post(f"/cases/{case_id}/acknowledge", {}))
+    assert "That cannot be done now: cannot acknowledge a case that is Marked as fixed" in (
+        text_of(page)
+    )
+    assert case_json(shared_cast, case_id)["status"] == "resolved"
+
+
+def test_a_case_that_is_not_there_is_a_page_that_says_so_in_malay(
+    shared_app: Flask, shared_cast: Cast
+) -> None:
+    missing = "00000000-0000-4000-8000-000000000001"
+    page = signed_in(shared_app, shared_cast.resident).get(f"/cases/{missing}")
+    assert page.status_code == 404
+    assert f"tiada kes {missing}" in text_of(page)
+    assert "no case" not in text_of(page)
+
+
 def test_an_auditor_reads_a_case_page_without_any_action(
     shared_app: Flask, shared_cast: Cast
 ) -> None:

@@ -50,6 +50,7 @@ from service.web.common import (
     web_blueprint,
 )
 from service.web.i18n import category_name, gettext
+from service.web.refusals import refusal
 
 blp = web_blueprint("cases", __name__)
 
@@ -137,8 +138,10 @@ def report() -> tuple[str, int] | Response:
     unit_place = form["place"] == "unit"
     try:
         photos = process_and_store(runtime(), request.files.getlist("photo"))
-    except PhotoRefused as refusal:
-        return _report_page(viewer, 422, form=request.form, errors={"photo": [_refusal(refusal)]})
+    except PhotoRefused as refused:
+        return _report_page(
+            viewer, 422, form=request.form, errors={"photo": [_photo_refusal(refused)]}
+        )
     try:
         saved = runtime().app.report_case(
             viewer.actor,
@@ -158,7 +161,7 @@ def report() -> tuple[str, int] | Response:
             photos=photos,
         )
     except InvalidValue as error:
-        return _report_page(viewer, 422, form=request.form, errors={error.field: [error.message]})
+        return _report_page(viewer, 422, form=request.form, errors={error.field: [refusal(error)]})
     runtime().changed()
     session["wait_for"] = [str(saved.id), saved.version]
     return back_to(
@@ -168,17 +171,17 @@ def report() -> tuple[str, int] | Response:
     )
 
 
-def _refusal(refusal: PhotoRefused) -> str:
+def _photo_refusal(refused: PhotoRefused) -> str:
     """Why a photo was refused, in the page's language."""
-    if refusal.status == 413:
+    if refused.status == 413:
         megabytes = runtime().settings.photo_max_bytes // (1024 * 1024)
         return gettext("A photo is too big: at most %(size)d MB each.", size=megabytes)
-    if refusal.status == 415:
+    if refused.status == 415:
         return gettext(
             "Send photos as JPEG, PNG or WebP. On an iPhone: Settings, Camera, Formats, "
             "Most Compatible."
         )
-    if "at most" in refusal.message:
+    if "at most" in refused.message:
         return gettext("At most %(count)d photos.", count=REPORT_PHOTOS_MAX)
     return gettext("A photo could not be read. Try taking it again.")
 
@@ -392,14 +395,14 @@ def add_photo(case_id: UUID) -> tuple[str, int] | Response:
     try:
         case.check_may_attach_photo(viewer.actor)
         refs = process_and_store(runtime(), request.files.getlist("photo"), most=1)
-    except PhotoRefused as refusal:
+    except PhotoRefused as refused:
         return _render_case(
-            viewer, case, errors={"photo": {"photo": [_refusal(refusal)]}}, status=422
+            viewer, case, errors={"photo": {"photo": [_photo_refusal(refused)]}}, status=422
         )
     except (NotPermitted, IllegalTransition) as error:
         return back_to(
             "web_cases.case_page",
-            gettext("That cannot be done now: %(why)s", why=str(error)),
+            gettext("That cannot be done now: %(why)s", why=refusal(error)),
             "error",
             case_id=case_id,
         )
@@ -470,13 +473,13 @@ def act(case_id: UUID, action: str) -> tuple[str, int] | Response:
     except IllegalTransition as error:
         return back_to(
             "web_cases.case_page",
-            gettext("That cannot be done now: %(why)s", why=str(error)),
+            gettext("That cannot be done now: %(why)s", why=refusal(error)),
             "error",
             case_id=case_id,
         )
     except InvalidValue as error:
         return _render_case(
-            viewer, case, errors={action: {error.field: [error.message]}}, status=422
+            viewer, case, errors={action: {error.field: [refusal(error)]}}, status=422
         )
     runtime().changed()
     if request.form.get("back") == "work":  # a quick action from the work queue goes back there

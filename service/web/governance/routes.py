@@ -56,6 +56,7 @@ from service.web.common import (
 )
 from service.web.governance import schemas, words
 from service.web.i18n import current_language, gettext, role_label
+from service.web.refusals import refusal
 
 blp = web_blueprint("governance", __name__)
 for _name, _filter in words.FILTERS.items():
@@ -77,7 +78,7 @@ def _in_ppr(code: str, *roles: Role) -> tuple[Principal, Ppr]:
     """The viewer (holding one of ``roles``, if named) and a PPR they cover (else 404)."""
     viewer = viewer_with(*roles)
     code = code.strip().upper()
-    require_scope(viewer, code, "PPR")
+    require_scope(viewer, code, "no PPR in the PPRs this token covers")
     return viewer, ppr_or_404(code)
 
 
@@ -133,7 +134,7 @@ def _worded(error: InvalidValue, action: str) -> str:
         ("survey", "answers"): gettext("Answer at least one question."),
         ("survey", "block"): gettext("Choose one of the blocks."),
     }
-    return known.get((action, error.field), error.message)
+    return known.get((action, error.field)) or refusal(error)
 
 
 def _refused(endpoint: str, error: DomainError, **values: Any) -> Response:
@@ -143,7 +144,7 @@ def _refused(endpoint: str, error: DomainError, **values: Any) -> Response:
     elif isinstance(error, ConcurrentChange):
         message = gettext("Something changed at the same moment. Please try again.")
     else:
-        message = gettext("That cannot be done now: %(why)s", why=str(error))
+        message = gettext("That cannot be done now: %(why)s", why=refusal(error))
     return back_to(endpoint, message, "error", **values)
 
 
@@ -219,7 +220,7 @@ def awaiting() -> str:
 
 def _decision(viewer: Principal, decision_id: UUID) -> Decision:
     decision = runtime().app.get_decision(decision_id)
-    require_scope(viewer, decision.ppr_code, "decision")
+    require_scope(viewer, decision.ppr_code, "no decision in the PPRs this token covers")
     return decision
 
 
@@ -437,7 +438,7 @@ def schedule(code: str) -> tuple[str, int] | Response:
             viewer.actor, ppr.code, scheduled_for=scheduled_for, place=form["place"], agenda=[]
         )
     except InvalidValue as error:
-        return _schedule_page(ppr, 422, form=request.form, errors={error.field: [error.message]})
+        return _schedule_page(ppr, 422, form=request.form, errors={error.field: [refusal(error)]})
     runtime().changed()
     return back_to(
         "web_governance.meeting_page",
@@ -448,7 +449,7 @@ def schedule(code: str) -> tuple[str, int] | Response:
 
 def _meeting(viewer: Principal, meeting_id: UUID) -> Meeting:
     meeting = runtime().app.get_meeting(meeting_id)
-    require_scope(viewer, meeting.ppr_code, "meeting")
+    require_scope(viewer, meeting.ppr_code, "no meeting in the PPRs this token covers")
     return meeting
 
 
@@ -755,7 +756,7 @@ def answer_survey(survey_id: UUID) -> tuple[str, int] | Response:
     # The same checks, in the same order, as POST /api/v1/surveys/{id}/responses.
     audience = AUDIENCE_OF.get(viewer.role)
     if audience is None:
-        raise NotPermitted(f"a {viewer.role.value} does not answer surveys")
+        raise NotPermitted("a {role} does not answer surveys", role=viewer.role.value)
     survey = runtime().app.get_survey(survey_id)
     if not viewer.all_pprs and not set(survey.ppr_codes) & set(viewer.ppr_codes):
         raise NotFound()
@@ -772,7 +773,7 @@ def answer_survey(survey_id: UUID) -> tuple[str, int] | Response:
         message = gettext("Choose the PPR you answer for.")
         return _render_survey(viewer, survey, errors={"ppr": [message]}, status=422)
     if not viewer.in_scope(ppr):
-        raise NotPermitted(f"this sign-in does not cover PPR {ppr}")
+        raise NotPermitted("this sign-in does not cover PPR {ppr}", ppr=ppr)
     try:
         runtime().app.respond_to_survey(
             viewer.actor,
