@@ -9,7 +9,9 @@ Definitions (issue 5):
   one can be identified (not even by subtracting one survey's figures from the merged ones); a
   gap or trend point that needs a suppressed group is suppressed too.
 - **Response rate**: responses of that audience to the survey from that PPR / the audience size the
-  admin gave, when the survey covers only that PPR and the size is known; otherwise null.
+  admin gave, when the survey covers only that PPR and the size is known; otherwise null. A group
+  that merges several surveys of the wave adds up their responses and their sizes (null unless
+  every one of them qualifies).
 - Per scale, over the group's answers: **Likert 1-5**: mean, median, top-2-box % (answers of 4 or
   5); **0-10**: mean, median, % of answers from 6 to 10; **yes/no**: % yes.
 - **Favourable %**: over all of the group's answers, the share that are top-2-box (1-5), 6-10
@@ -23,12 +25,12 @@ Definitions (issue 5):
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, distinct, func, select
+from sqlalchemy import Connection, case, distinct, func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from projections.case_list import case_list
 from projections.perception import survey_answers, surveys
@@ -47,40 +49,58 @@ def _favourable(scale: str, value: int) -> bool:
     return value == 1
 
 
-def _scale_figures(scale: str, values: list[int]) -> dict[str, Any]:
-    figures: dict[str, Any] = {"answers": len(values)}
+def _median(histogram: dict[int, int], count: int) -> float:
+    """The median of ``count`` answers given as value -> how many (as ``statistics.median``)."""
+    lower, upper = (count - 1) // 2, count // 2  # the middle answer's place, or the two middle
+    seen, low = 0, None
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if low is None and seen > lower:
+            low = value
+        if low is not None and seen > upper:
+            return low if lower == upper else (low + value) / 2
+    raise ValueError("no answers")
+
+
+def _scale_figures(scale: str, histogram: dict[int, int]) -> dict[str, Any]:
+    count = sum(histogram.values())
+    total = sum(value * times for value, times in histogram.items())
+    figures: dict[str, Any] = {"answers": count}
     if scale == "yes_no":
-        figures["yes_pct"] = share(sum(values), len(values))
+        figures["yes_pct"] = share(total, count)
         return figures
-    figures["mean"] = round(statistics.fmean(values), 2)
-    figures["median"] = statistics.median(values)
-    if scale == "likert_5":
-        figures["top_2_box_pct"] = share(sum(1 for value in values if value >= 4), len(values))
-    else:
-        figures["pct_6_to_10"] = share(sum(1 for value in values if value >= 6), len(values))
+    figures["mean"] = round(total / count, 2)
+    figures["median"] = _median(histogram, count)
+    at_least = 4 if scale == "likert_5" else 6
+    high = sum(times for value, times in histogram.items() if value >= at_least)
+    figures["top_2_box_pct" if scale == "likert_5" else "pct_6_to_10"] = share(high, count)
     return figures
 
 
-def _group(rows: Sequence[Any], response_rate: float | None) -> dict[str, Any]:
-    respondents = {row.response_id for row in rows}
-    per_survey: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        per_survey[row.survey_id].add(row.response_id)
+def _group(
+    respondents: dict[str, int], histograms: dict[str, dict[int, int]], rate: float | None
+) -> dict[str, Any]:
+    """A group's figures from its respondents per survey and its answers per scale and value."""
     # Each survey's part must be large enough on its own: otherwise a small survey's answers
     # could be recovered by subtracting its suppressed results from the merged group's.
-    if min(len(part) for part in per_survey.values()) < MINIMUM_GROUP:
+    if min(respondents.values()) < MINIMUM_GROUP:
         return dict(SUPPRESSED)
-    by_scale: dict[str, list[int]] = defaultdict(list)
-    for row in rows:
-        by_scale[row.scale].append(row.value)
-    favourable = sum(1 for row in rows if _favourable(row.scale, row.value))
+    answers = sum(sum(histogram.values()) for histogram in histograms.values())
+    favourable = sum(
+        times
+        for scale, histogram in histograms.items()
+        for value, times in histogram.items()
+        if _favourable(scale, value)
+    )
     return {
         "suppressed": False,
-        "n": len(respondents),
-        "response_rate_pct": response_rate,
-        "favourable_pct": share(favourable, len(rows)),
+        # A response belongs to one survey, so the parts add up to the group's respondents.
+        "n": sum(respondents.values()),
+        "response_rate_pct": rate,
+        "favourable_pct": share(favourable, answers),
         "scales": {
-            scale: _scale_figures(scale, values) for scale, values in sorted(by_scale.items())
+            scale: _scale_figures(scale, histogram)
+            for scale, histogram in sorted(histograms.items())
         },
     }
 
@@ -95,17 +115,42 @@ def perception_report(
     survey_id: str | None = None,
 ) -> dict[str, Any]:
     """Perception figures per PPR, wave, construct and audience, with gaps and trends."""
-    query = select(survey_answers)
     a = survey_answers.c
+    conditions: list[ColumnElement[bool]] = []
     if ppr_codes is not None:
-        query = query.where(a.ppr_code.in_(list(ppr_codes)))
+        conditions.append(a.ppr_code.in_(list(ppr_codes)))
     for column, value in ((a.wave, wave), (a.construct, construct), (a.audience, audience)):
         if value:
-            query = query.where(column == value)
+            conditions.append(column == value)
     if survey_id:
-        query = query.where(a.survey_id == survey_id)
-    answers = conn.execute(query).all()
-    survey_rows = {row.survey_id: row for row in conn.execute(select(surveys)).all()}
+        conditions.append(a.survey_id == survey_id)
+    group_columns = (a.ppr_code, a.wave, a.construct, a.audience)
+    # The database counts: respondents per group and survey, answers per group, scale and value.
+    respondents: dict[tuple[str, str, str, str], dict[str, int]] = defaultdict(dict)
+    for ppr, wave_label, construct_code, audience_code, survey, count in conn.execute(
+        select(*group_columns, a.survey_id, func.count(distinct(a.response_id)))
+        .where(*conditions)
+        .group_by(*group_columns, a.survey_id)
+    ).tuples():
+        respondents[(ppr, wave_label, construct_code, audience_code)][survey] = count
+    histograms: dict[tuple[str, str, str, str], dict[str, dict[int, int]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    for ppr, wave_label, construct_code, audience_code, scale, value, count in conn.execute(
+        select(*group_columns, a.scale, a.value, func.count())
+        .where(*conditions)
+        .group_by(*group_columns, a.scale, a.value)
+    ).tuples():
+        histograms[(ppr, wave_label, construct_code, audience_code)][scale][value] = count
+    asked = {survey for parts in respondents.values() for survey in parts}
+    survey_rows = {
+        row.survey_id: row
+        for row in conn.execute(
+            select(surveys.c.survey_id, surveys.c.ppr_codes, surveys.c.audience_sizes).where(
+                surveys.c.survey_id.in_(sorted(asked))
+            )
+        ).all()
+    }
     # Responses per survey, PPR and audience, counted apart from the filters: a response that
     # skipped the items of the construct asked for still counts towards the response rate.
     counted = select(a.survey_id, a.ppr_code, a.audience, func.count(distinct(a.response_id)))
@@ -118,22 +163,23 @@ def perception_report(
         ).tuples()
     }
 
-    grouped: dict[tuple[str, str, str, str], list[Any]] = defaultdict(list)
-    for row in answers:
-        grouped[(row.ppr_code, row.wave, row.construct, row.audience)].append(row)
-
-    def rate(rows: Sequence[Any]) -> float | None:
-        survey = survey_rows[rows[0].survey_id]
-        size = survey.audience_sizes.get(rows[0].audience)
-        if not size or survey.ppr_codes != [rows[0].ppr_code]:
-            return None
-        return share(responses[(survey.survey_id, rows[0].ppr_code, rows[0].audience)], size)
+    def rate(key: tuple[str, str, str, str]) -> float | None:
+        ppr, _, _, audience_code = key
+        answered = sizes = 0
+        for survey_code in respondents[key]:
+            survey = survey_rows[survey_code]
+            size = survey.audience_sizes.get(audience_code)
+            if not size or survey.ppr_codes != [ppr]:
+                return None
+            answered += responses[(survey_code, ppr, audience_code)]
+            sizes += size
+        return share(answered, sizes)
 
     groups = []
     figures: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    for key in sorted(grouped):
+    for key in sorted(respondents):
         ppr, wave_label, construct_code, audience_code = key
-        figures[key] = _group(grouped[key], rate(grouped[key]))
+        figures[key] = _group(respondents[key], histograms[key], rate(key))
         groups.append(
             {
                 "ppr": ppr,
@@ -150,11 +196,11 @@ def perception_report(
 
     gaps = []
     trends: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for ppr, wave_label, construct_code in sorted({key[:3] for key in grouped}):
+    for ppr, wave_label, construct_code in sorted({key[:3] for key in respondents}):
         residents = favourable((ppr, wave_label, construct_code, "residents"))
         management = favourable((ppr, wave_label, construct_code, "management"))
         both_asked = all(
-            (ppr, wave_label, construct_code, side) in grouped
+            (ppr, wave_label, construct_code, side) in respondents
             for side in ("residents", "management")
         )
         if both_asked:
@@ -196,26 +242,24 @@ def perception_report(
 def csat_report(conn: Connection, ppr_codes: Sequence[str] | None) -> list[dict[str, Any]]:
     """Case-level CSAT and rating rate per PPR and category."""
     c = case_list.c
-    query = select(c.ppr_code, c.category_code, c.rating, c.resolved_at)
+    query = select(
+        c.ppr_code,
+        c.category_code,
+        func.count(c.rating),
+        func.count(case((c.rating >= 4, 1))),
+        func.count(c.resolved_at),
+    ).group_by(c.ppr_code, c.category_code)
     if ppr_codes is not None:
         query = query.where(c.ppr_code.in_(list(ppr_codes)))
-    cells: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for row in conn.execute(query).all():
-        cells[(row.ppr_code, row.category_code)].append(row)
-    report = []
-    for (ppr, category), rows in sorted(cells.items()):
-        rated = [row.rating for row in rows if row.rating is not None]
-        resolved = [row for row in rows if row.resolved_at is not None]
-        good = sum(1 for rating in rated if rating >= 4)
-        report.append(
-            {
-                "ppr": ppr,
-                "category": category,
-                "n": len(rated),
-                "good": good,
-                "csat_pct": share(good, len(rated)),
-                "resolved": len(resolved),
-                "rating_rate_pct": share(len(rated), len(resolved)),
-            }
-        )
-    return report
+    return [
+        {
+            "ppr": ppr,
+            "category": category,
+            "n": rated,
+            "good": good,
+            "csat_pct": share(good, rated),
+            "resolved": resolved,
+            "rating_rate_pct": share(rated, resolved),
+        }
+        for ppr, category, rated, good, resolved in sorted(conn.execute(query).tuples())
+    ]

@@ -42,15 +42,16 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, false, select
+from sqlalchemy import Connection, false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.clock import MALAYSIA
+from domain.ppr import DEFAULT_PRIORITY_SUPPORTS
 from domain.sla import SlaClock, SlaTarget
 from projections.case_metrics import (
     PARTIES,
@@ -60,6 +61,7 @@ from projections.case_metrics import (
     ppr_settings,
     sla_targets,
 )
+from projections.database import epoch_us, microseconds
 
 GROUPINGS = ("category", "block", "month")
 HOUR = 3600.0
@@ -126,10 +128,12 @@ def _conditions(filters: Filters, table: Any) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _in_period(moment: datetime, filters: Filters) -> bool:
-    return (filters.start is None or moment >= filters.start) and (
-        filters.end is None or moment < filters.end
-    )
+def _in_period(moment: int, start: int | None, end: int | None) -> bool:
+    return (start is None or moment >= start) and (end is None or moment < end)
+
+
+def _micros(moment: datetime | None) -> int | None:
+    return None if moment is None else microseconds(moment)
 
 
 def _group_key(group_by: str | None, row: Any, month: str) -> str:
@@ -155,19 +159,55 @@ def targets_in_force(conn: Connection, ppr_codes: Sequence[str] | None) -> dict[
     return dict(targets)
 
 
-def _sla(cases: Iterable[Any], now: datetime) -> dict[str, Any]:
+#: What the figures read of each case: its groupings and how it ended as they are, and every
+#: moment as whole microseconds since 1970 (``epoch_us``), so that the thousands of cases of a
+#: PPR are compared and subtracted as integers (a duration in seconds is ``(b - a) / 1e6``).
+_LABELS = ("category_code", "block", "month", "close_kind", "whose_move")
+_MOMENTS = (
+    "reported_at",
+    *TARGETS.values(),
+    "closed_at",
+    "ended_at",
+    *(f"{target}_due_at" for target in TARGETS),
+    "whose_move_since",
+)
+_CASE_COLUMNS = (
+    *(case_metrics.c[name] for name in _LABELS),
+    *(case_metrics.c[f"{party}_seconds"] for party in PARTIES),
+    *(epoch_us(case_metrics.c[name]).label(name) for name in _MOMENTS),
+)
+_CLAIM_COLUMNS = (
+    case_resolutions.c.case_id,
+    case_resolutions.c.number,
+    case_resolutions.c.outcome,
+    case_resolutions.c.reopened_within_30_days,
+    case_resolutions.c.category_code,
+    case_resolutions.c.block,
+    case_resolutions.c.month,
+)
+_CASE_NAMES = tuple(column.key for column in _CASE_COLUMNS)
+
+
+def _columns(cases: Sequence[Any]) -> dict[str, Sequence[Any]]:
+    """The cases' values by column name (one transposition, then plain tuples to zip)."""
+    transposed = list(zip(*cases, strict=True)) if cases else [() for _ in _CASE_NAMES]
+    return dict(zip(_CASE_NAMES, transposed, strict=True))
+
+
+def _sla(cases: dict[str, Sequence[Any]], now: int) -> dict[str, Any]:
     figures = {}
+    ended = cases["ended_at"]
     for target, milestone in TARGETS.items():
         stopped = stopped_breached = ongoing_breached = 0
-        for case in cases:
-            due = getattr(case, f"{target}_due_at")
-            reached = getattr(case, milestone)
+        for due, reached, end in zip(
+            cases[f"{target}_due_at"], cases[milestone], ended, strict=True
+        ):
             if due is None:
                 continue
             if reached is not None:
                 stopped += 1
                 stopped_breached += reached > due
-            elif case.ended_at is None and now > due:
+            elif end is None and now > due:
                 ongoing_breached += 1
         denominator = stopped + ongoing_breached
         figures[target] = {
@@ -180,12 +220,20 @@ def _sla(cases: Iterable[Any], now: datetime) -> dict[str, Any]:
     return figures
 
 
-def _durations(cases: Sequence[Any]) -> dict[str, Any]:
+def _durations(cases: dict[str, Sequence[Any]]) -> dict[str, Any]:
+    reported = cases["reported_at"]
+
     def since_report(column: str, kind: str | None = None) -> list[float]:
+        if kind is None:
+            return [
+                (at - r) / 1e6
+                for at, r in zip(cases[column], reported, strict=True)
+                if at is not None
+            ]
         return [
-            (getattr(case, column) - case.reported_at).total_seconds()
-            for case in cases
-            if getattr(case, column) is not None and (kind is None or case.close_kind == kind)
+            (at - r) / 1e6
+            for at, r, its_kind in zip(cases[column], reported, cases["close_kind"], strict=True)
+            if at is not None and its_kind == kind
         ]
 
     return {
@@ -200,14 +248,17 @@ def _durations(cases: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def _stage_time(cases: Sequence[Any], now: datetime) -> dict[str, Any]:
+def _stage_time(cases: dict[str, Sequence[Any]], now: int) -> dict[str, Any]:
     figures = {}
+    moves = tuple(
+        zip(cases["whose_move"], cases["ended_at"], cases["whose_move_since"], strict=True)
+    )
     for party in PARTIES:
         spent = []
-        for case in cases:
-            seconds = getattr(case, f"{party}_seconds")
-            if case.whose_move == party and case.ended_at is None and case.whose_move_since:
-                seconds += max((now - case.whose_move_since).total_seconds(), 0.0)
+        for recorded, (whose, ended, since) in zip(cases[f"{party}_seconds"], moves, strict=True):
+            seconds = recorded
+            if whose == party and ended is None and since is not None:
+                seconds += max((now - since) / 1e6, 0.0)
             if seconds > 0:
                 spent.append(seconds)
         figures[party] = {**distribution(spent), "total_hours": round(sum(spent) / HOUR, 2)}
@@ -215,30 +266,22 @@ def _stage_time(cases: Sequence[Any], now: datetime) -> dict[str, Any]:
 
 
 def _claims(claims: Sequence[Any]) -> dict[str, Any]:
-    by_case: dict[str, list[Any]] = defaultdict(list)
-    for claim in claims:
-        by_case[claim.case_id].append(claim)
-    count = len(by_case)
-
-    def cases_where(test: Callable[[list[Any]], bool]) -> int:
-        return sum(1 for case_claims in by_case.values() if test(case_claims))
-
-    def answered(outcome: str) -> Callable[[list[Any]], bool]:
-        return lambda case_claims: any(claim.outcome == outcome for claim in case_claims)
-
+    answered: dict[str, set[str]] = {"confirmed": set(), "disputed": set(), "auto_closed": set()}
+    latest: dict[str, tuple[int, str]] = {}
+    reopened_cases: set[str] = set()
+    for case_id, number, outcome, reopened, *_ in claims:
+        if outcome in answered:
+            answered[outcome].add(case_id)
+        if case_id not in latest or number > latest[case_id][0]:
+            latest[case_id] = (number, outcome)
+        if reopened:
+            reopened_cases.add(case_id)
+    count = len(latest)
     outcomes = {
-        "confirmed": cases_where(answered("confirmed")),
-        "disputed": cases_where(answered("disputed")),
-        "auto_closed": cases_where(answered("auto_closed")),
-        "pending": cases_where(
-            lambda case_claims: (
-                max(case_claims, key=lambda claim: claim.number).outcome == "pending"
-            )
-        ),
+        **{outcome: len(cases) for outcome, cases in answered.items()},
+        "pending": sum(1 for _, outcome in latest.values() if outcome == "pending"),
     }
-    reopened = cases_where(
-        lambda case_claims: any(claim.reopened_within_30_days for claim in case_claims)
-    )
+    reopened = len(reopened_cases)
     return {
         "reopen_rate": {"n": count, "reopened": reopened, "rate_pct": share(reopened, count)},
         "fix_outcomes": {
@@ -249,11 +292,12 @@ def _claims(claims: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def _backlog(cases: Iterable[Any], at: datetime) -> dict[str, Any]:
+def _backlog(cases: dict[str, Sequence[Any]], at: datetime) -> dict[str, Any]:
+    moment = microseconds(at)
     ages = [
-        (at - case.reported_at).total_seconds()
-        for case in cases
-        if case.reported_at <= at and (case.ended_at is None or case.ended_at > at)
+        (moment - reported) / 1e6
+        for reported, ended in zip(cases["reported_at"], cases["ended_at"], strict=True)
+        if reported <= moment and (ended is None or ended > moment)
     ]
     return {
         "at": at,
@@ -280,28 +324,31 @@ def resolution_report(
     conditions = _conditions(filters, case_metrics)
     if filters.end is not None:
         conditions.append(case_metrics.c.reported_at < filters.end)
-    cases = conn.execute(select(case_metrics).where(*conditions)).all()
+    cases = conn.execute(select(*_CASE_COLUMNS).where(*conditions)).all()
     claim_conditions = _conditions(filters, case_resolutions)
     if filters.start is not None:
         claim_conditions.append(case_resolutions.c.resolved_at >= filters.start)
     if filters.end is not None:
         claim_conditions.append(case_resolutions.c.resolved_at < filters.end)
-    claims = conn.execute(select(case_resolutions).where(*claim_conditions)).all()
+    claims = conn.execute(select(*_CLAIM_COLUMNS).where(*claim_conditions)).all()
     backlog_at = min(filters.end, now) if filters.end else now
+    now_us = microseconds(now)
 
     def summary(
         cohort: Sequence[Any], its_claims: Sequence[Any], candidates: Sequence[Any], at: datetime
     ) -> dict[str, Any]:
+        columns = _columns(cohort)
         return {
             "cases": {"n": len(cohort)},
-            **_durations(cohort),
-            "sla": _sla(cohort, now),
+            **_durations(columns),
+            "sla": _sla(columns, now_us),
             **_claims(its_claims),
-            "backlog": _backlog(candidates, at),
-            "stage_time": _stage_time(cohort, now),
+            "backlog": _backlog(_columns(candidates), at),
+            "stage_time": _stage_time(columns, now_us),
         }
 
-    cohort = [case for case in cases if _in_period(case.reported_at, filters)]
+    start, end = _micros(filters.start), _micros(filters.end)
+    cohort = [case for case in cases if _in_period(case.reported_at, start, end)]
     report: dict[str, Any] = {
         "now": now,
         "targets": targets_in_force(conn, filters.ppr_codes),
@@ -356,14 +403,22 @@ def priority_report(
             select(ppr_settings.c.ppr_code, ppr_settings.c.priority_support_threshold)
         )
     }
-    rows = conn.execute(
+    # The database picks the priorities: of a PPR's thousands of cases, few are.
+    threshold = func.coalesce(
+        select(ppr_settings.c.priority_support_threshold)
+        .where(ppr_settings.c.ppr_code == case_metrics.c.ppr_code)
+        .scalar_subquery(),
+        DEFAULT_PRIORITY_SUPPORTS,
+    )
+    conditions.append(
+        or_(
+            case_metrics.c.designated_priority.is_(true()),
+            case_metrics.c.support_count >= threshold,
+        )
+    )
+    priorities = conn.execute(
         select(case_metrics).where(*conditions).order_by(case_metrics.c.reported_at)
     ).all()
-    priorities = [
-        row
-        for row in rows
-        if row.designated_priority or row.support_count >= thresholds.get(row.ppr_code, 10)
-    ]
     solved = [row for row in priorities if row.close_kind == "verified"]
     by_month: dict[str, list[Any]] = defaultdict(list)
     for row in priorities:

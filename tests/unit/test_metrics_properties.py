@@ -29,9 +29,9 @@ from domain.clock import clock_set_to
 from domain.errors import DomainError
 from domain.ppr import DEFAULT_DISPUTE_WINDOW_DAYS, SlaTargets
 from projections.case_metrics import PARTIES, TARGETS, CaseMetricsProjection, case_metrics
-from projections.database import create_tables, make_engine
+from projections.database import create_tables, make_engine, microseconds
 from projections.engine import ProjectionRunner
-from projections.resolution_report import _sla, sla_of_case
+from projections.resolution_report import _CASE_COLUMNS, _columns, _sla, sla_of_case
 from tests.unit.world import (
     ADMIN,
     COMMITTEE,
@@ -427,7 +427,10 @@ def check_case(
     assert answer is not None
     states = {figure["target"]: figure for figure in answer["targets"]}
     assert set(states) == set(TARGETS)
-    contribution = _sla([row], now)
+    figures_row = conn.execute(
+        select(*_CASE_COLUMNS).where(case_metrics.c.case_id == str(case_id))
+    ).all()
+    contribution = _sla(_columns(figures_row), microseconds(now))
     for target in TARGETS:
         hours = final[f"{target}_hours"]
         state = expected_state(expected, target, hours, now)
