@@ -1,3 +1,3 @@
-from service import create_app
+from service import create_served_app
 
-app = create_app()
+app = create_served_app()

@@ -59,9 +59,9 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("graceful_timeout", 10)
 
         def load(self) -> Any:
-            from service import create_app
+            from service import create_served_app
 
-            return create_app()
+            return create_served_app()
 
     from service.audit.keys import ensure_embedded_key
 
