@@ -2,8 +2,9 @@
 
 The domain gives each refusal as an English sentence with ``{name}`` places and their details
 (``domain.errors``); the sentences are extracted for translation from the ``raise`` sites
-(``service.web.catalogue``, ``make translations``). A detail that is a word of the domain (a status, a
-role, the step refused) is put in words here; numbers, codes and dates go in as they are.
+(``service.web.catalogue``, ``make translations``). A detail that is a word of the domain (a
+status, a role, the step refused) or a moment is put in words here; numbers and codes go in as
+they are.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from service.web.governance.words import (
     decision_status,
     meeting_status,
 )
-from service.web.i18n import gettext, role_label, status_label, target_label
+from service.web.i18n import gettext, role_label, status_label, target_label, when
 
 
 def survey_status(status: str) -> str:
@@ -45,6 +46,10 @@ WORDING: dict[str, Callable[[str], str]] = {
     "seat": committee_role,
     "audience": audience_label,
     "target": target_label,
+    # Moments, given as ISO text, as the pages show them (Malaysia time, in the page's words).
+    "ends": when,
+    "previous": when,
+    "moment": when,
 }
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask import Flask
 
+from domain import clock
 from domain.actors import Role
 from tests.e2e.conftest import Caller, Cast
 from tests.e2e.web import Visitor, text_of
+from tests.unit.world import FrozenClock
 
 REPORT_FORM = {
     "ppr": "SRP",
@@ -399,6 +402,26 @@ def test_a_step_the_case_is_past_is_refused_in_the_reader_s_language_and_changes
     assert "That cannot be done now: cannot acknowledge a case that is Marked as fixed" in (
         text_of(page)
     )
+    assert case_json(shared_cast, case_id)["status"] == "resolved"
+
+
+def test_a_dispute_after_its_window_closed_says_when_it_closed_in_malaysian_time(
+    shared_app: Flask, shared_cast: Cast
+) -> None:
+    resident = signed_in(shared_app, shared_cast.resident)
+    fixed = FrozenClock(datetime(2026, 3, 1, 1, 0, tzinfo=UTC))
+    with clock.clock_set_to(fixed):
+        case_id = report_through_the_form(resident)
+        shared_cast.management.post(f"/api/v1/cases/{case_id}/acknowledge")
+        fixed.advance(hours=1)
+        shared_cast.management.post(f"/api/v1/cases/{case_id}/resolve", json={"note": "Dibaiki."})
+    resident.get(f"/cases/{case_id}")
+
+    response = resident.post(f"/cases/{case_id}/dispute", {"reason": "Masih rosak."})
+
+    # Fixed at 02:00 UTC on 1 March; the 14 days to dispute ended at 10 am Malaysia time.
+    page = text_of(resident.follow(response))
+    assert "tempoh untuk mempertikaikan telah tamat pada 15 Mac 2026, 10:00 pagi" in page
     assert case_json(shared_cast, case_id)["status"] == "resolved"
 
 
