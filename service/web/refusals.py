@@ -18,7 +18,14 @@ from service.web.governance.words import (
     decision_status,
     meeting_status,
 )
-from service.web.i18n import gettext, role_label, status_label, target_label, when
+from service.web.i18n import (
+    current_language,
+    gettext,
+    role_label,
+    status_label,
+    target_label,
+    when,
+)
 
 
 def survey_status(status: str) -> str:
@@ -30,6 +37,21 @@ def survey_status(status: str) -> str:
     }.get(status, status)
 
 
+def _mid_sentence(
+    label: Callable[[str], str], *, quoted_in_malay: bool = True
+) -> Callable[[str], str]:
+    """A label as it reads inside a sentence ("a case that is marked as fixed"); the Malay
+    sentences quote a status as the page shows it («Dikatakan selesai»)."""
+
+    def worded(value: str) -> str:
+        text = label(value)
+        if quoted_in_malay and current_language() != "en":
+            return text
+        return text[:1].lower() + text[1:]
+
+    return worded
+
+
 def _roles(roles: str) -> str:
     return ", ".join(role_label(role) for role in roles.split(", "))
 
@@ -37,14 +59,14 @@ def _roles(roles: str) -> str:
 #: How each kind of detail is put in words; the domain names its details after these.
 WORDING: dict[str, Callable[[str], str]] = {
     "doing": gettext,  # the step refused, itself a sentence fragment extracted for translation
-    "status": status_label,
-    "decision_status": decision_status,
-    "meeting_status": meeting_status,
+    "status": _mid_sentence(status_label),
+    "decision_status": _mid_sentence(decision_status),
+    "meeting_status": _mid_sentence(meeting_status),
     "survey_status": survey_status,
     "role": role_label,
     "roles": _roles,
     "seat": committee_role,
-    "audience": audience_label,
+    "audience": _mid_sentence(audience_label, quoted_in_malay=False),
     "target": target_label,
     # Moments, given as ISO text, as the pages show them (Malaysia time, in the page's words).
     "ends": when,

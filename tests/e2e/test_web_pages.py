@@ -399,7 +399,7 @@ def test_a_step_the_case_is_past_is_refused_in_the_reader_s_language_and_changes
     )
     officer.switch_language("en")
     page = officer.follow(officer.post(f"/cases/{case_id}/acknowledge", {}))
-    assert "That cannot be done now: cannot acknowledge a case that is Marked as fixed" in (
+    assert "That cannot be done now: cannot acknowledge a case that is marked as fixed" in (
         text_of(page)
     )
     assert case_json(shared_cast, case_id)["status"] == "resolved"
