@@ -31,7 +31,6 @@ from service.web.dashboards.charts import Chart, Series, csv_safe, number_text, 
 from tests.e2e.conftest import (
     REPORT,
     SLA,
-    Caller,
     Cast,
     build_cast,
     establish_committee,
@@ -39,27 +38,12 @@ from tests.e2e.conftest import (
     open_survey,
     succeed,
 )
-from tests.e2e.web import Visitor, text_of
+from tests.e2e.web import Visitor, in_english, signed_in, text_of
 from workers.templates import format_day
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 SIGNER = NoteSigner.generate("dashboards.test/k2k")
-
-
-def signed_in(app: Flask, caller: Caller) -> Visitor:
-    """A browser signed in with ``caller``'s token."""
-    visitor = Visitor(app)
-    page = visitor.sign_in_with_token(str(caller.token))
-    assert page.status_code == 200
-    return visitor
-
-
-def in_english(app: Flask, caller: Caller) -> Visitor:
-    """A browser signed in with ``caller``'s token, reading the pages in English."""
-    visitor = signed_in(app, caller)
-    visitor.switch_language("en")
-    return visitor
 
 
 def now_utc() -> datetime:

@@ -16,7 +16,6 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from tests.e2e.conftest import (
-    Caller,
     Cast,
     establish_committee,
     held_meeting_with_motion,
@@ -26,7 +25,7 @@ from tests.e2e.conftest import (
     schedule_meeting,
     succeed,
 )
-from tests.e2e.web import Visitor, text_of
+from tests.e2e.web import in_english, signed_in, text_of, version_on
 from workers.templates import format_day
 
 MEMBERS = [
@@ -37,28 +36,6 @@ MEMBERS = [
     {"member_id": "AJK-MEM2", "name": "Puan Salmah", "role": "member", "selection": "appointed"},
 ]
 QUORATE = ["AJK-CHAIR", "AJK-SEC", "AJK-TRE"]
-
-
-def signed_in(app: Flask, caller: Caller) -> Visitor:
-    """A browser signed in with ``caller``'s token."""
-    visitor = Visitor(app)
-    page = visitor.sign_in_with_token(str(caller.token))
-    assert page.status_code == 200
-    return visitor
-
-
-def in_english(app: Flask, caller: Caller) -> Visitor:
-    """A browser signed in with ``caller``'s token, reading the pages in English."""
-    visitor = signed_in(app, caller)
-    visitor.switch_language("en")
-    return visitor
-
-
-def version_on(page: TestResponse) -> str:
-    """The version a page's forms carry."""
-    found = re.search(r'name="version" value="(\d+)"', page.get_data(as_text=True))
-    assert found, text_of(page)
-    return found.group(1)
 
 
 def id_in(response: TestResponse, kind: str) -> str:

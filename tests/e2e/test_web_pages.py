@@ -11,8 +11,8 @@ from flask import Flask
 
 from domain import clock
 from domain.actors import Role
-from tests.e2e.conftest import Caller, Cast
-from tests.e2e.web import Visitor, text_of
+from tests.e2e.conftest import Cast
+from tests.e2e.web import Visitor, signed_in, text_of, version_on
 from tests.unit.world import FrozenClock
 
 REPORT_FORM = {
@@ -24,14 +24,6 @@ REPORT_FORM = {
     "common_area": "lobi lif",
     "description": "Lif berhenti di antara tingkat sejak pagi tadi.",
 }
-
-
-def signed_in(app: Flask, caller: Caller) -> Visitor:
-    """A browser signed in with ``caller``'s token."""
-    visitor = Visitor(app)
-    page = visitor.sign_in_with_token(str(caller.token))
-    assert page.status_code == 200
-    return visitor
 
 
 def report_through_the_form(visitor: Visitor, **overrides: Any) -> str:
@@ -293,9 +285,7 @@ def test_management_acknowledges_and_resolves_and_the_resident_confirms_with_a_r
 
     officer = signed_in(shared_app, shared_cast.management)
     page = officer.get(f"/cases/{case_id}")
-    version = re.search(r'name="version" value="(\d+)"', page.get_data(as_text=True))
-    assert version
-    acknowledged = officer.post(f"/cases/{case_id}/acknowledge", {"version": version.group(1)})
+    acknowledged = officer.post(f"/cases/{case_id}/acknowledge", {"version": version_on(page)})
     assert acknowledged.status_code == 303
     officer.get(f"/cases/{case_id}")
     officer.post(
@@ -371,11 +361,9 @@ def test_acting_on_a_case_someone_changed_meanwhile_says_so_and_changes_nothing(
     case_id = report_through_the_form(resident)
     officer = signed_in(shared_app, shared_cast.management)
     officer.switch_language("en")
-    page = officer.get(f"/cases/{case_id}").get_data(as_text=True)
-    shown = re.search(r'name="version" value="(\d+)"', page)
-    assert shown
+    shown = version_on(officer.get(f"/cases/{case_id}"))
     shared_cast.committee.post(f"/api/v1/cases/{case_id}/comment", json={"text": "Noted."})
-    response = officer.post(f"/cases/{case_id}/acknowledge", {"version": shown.group(1)})
+    response = officer.post(f"/cases/{case_id}/acknowledge", {"version": shown})
     page = officer.follow(response)
     assert "Someone changed this case just before you" in text_of(page)
     assert case_json(shared_cast, case_id)["status"] == "reported"

@@ -9,15 +9,8 @@ from sqlalchemy import update
 
 from domain.actors import Role
 from projections.case_metrics import case_metrics
-from tests.e2e.conftest import Caller, Cast
-from tests.e2e.web import Visitor, text_of
-
-
-def signed_in(app: Flask, caller: Caller) -> Visitor:
-    visitor = Visitor(app)
-    visitor.switch_language("en")
-    assert visitor.sign_in_with_token(str(caller.token)).status_code == 200
-    return visitor
+from tests.e2e.conftest import Cast
+from tests.e2e.web import Visitor, in_english, text_of
 
 
 def overdue_by(cast: Cast, case_id: str, hours: int) -> None:
@@ -35,7 +28,7 @@ def test_management_sees_overdue_cases_first_with_how_late_they_are(app: Flask, 
     late = cast.report(title="Lif rosak tiga hari")["id"]
     cast.project()
     overdue_by(cast, late, hours=5)
-    page = signed_in(app, cast.management).get("/work")
+    page = in_english(app, cast.management).get("/work")
     body = page.get_data(as_text=True)
     text = text_of(page)
     assert body.index(late) < body.index(fresh)
@@ -50,7 +43,7 @@ def test_acknowledging_from_the_queue_takes_one_tap_and_comes_back_to_the_queue(
 ) -> None:
     case_id = cast.report()["id"]
     cast.project()
-    officer = signed_in(app, cast.management)
+    officer = in_english(app, cast.management)
     page = officer.get("/work")
     assert "Acknowledge" in text_of(page)
     version = cast.admin.get(f"/api/v1/cases/{case_id}").json["version"]
@@ -68,20 +61,20 @@ def test_a_case_assigned_to_the_committee_leaves_management_s_queue_for_the_comm
     cast.management.post(f"/api/v1/cases/{case_id}/acknowledge")
     cast.management.post(f"/api/v1/cases/{case_id}/assign", json={"to": "committee"})
     cast.project()
-    assert case_id not in signed_in(app, cast.management).get("/work").get_data(as_text=True)
-    assert case_id in signed_in(app, cast.committee).get("/work").get_data(as_text=True)
+    assert case_id not in in_english(app, cast.management).get("/work").get_data(as_text=True)
+    assert case_id in in_english(app, cast.committee).get("/work").get_data(as_text=True)
 
 
 def test_a_queue_shows_only_the_officer_s_own_ppr(app: Flask, cast: Cast) -> None:
     case_id = cast.report()["id"]
     cast.project()
-    other = signed_in(app, cast.other_ppr_management)
+    other = in_english(app, cast.other_ppr_management)
     assert case_id not in other.get("/work").get_data(as_text=True)
     assert other.get("/work?ppr=SRP").status_code == 404
 
 
 def test_residents_have_no_work_queue(app: Flask, cast: Cast) -> None:
-    assert signed_in(app, cast.resident).get("/work").status_code == 403
+    assert in_english(app, cast.resident).get("/work").status_code == 403
     assert Visitor(app).get("/work").status_code == 302
 
 
@@ -89,7 +82,7 @@ def test_an_admin_sees_every_ppr_s_waiting_cases(app: Flask, cast: Cast) -> None
     srp = cast.report()["id"]
     lsb = cast.report(cast.other_ppr_resident, ppr="LSB")["id"]
     cast.project()
-    admin = signed_in(app, cast.caller(Role.ADMIN, ["*"], "Pentadbir"))
+    admin = in_english(app, cast.caller(Role.ADMIN, ["*"], "Pentadbir"))
     body = admin.get("/work").get_data(as_text=True)
     assert srp in body
     assert lsb in body
@@ -102,6 +95,6 @@ def test_an_officer_s_front_page_says_how_many_cases_wait_and_how_many_are_late(
     late = cast.report()["id"]
     cast.project()
     overdue_by(cast, late, hours=2)
-    text = text_of(signed_in(app, cast.management).get("/"))
+    text = text_of(in_english(app, cast.management).get("/"))
     assert "2 cases wait for you" in text
     assert "1 overdue" in text

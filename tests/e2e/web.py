@@ -10,6 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from tests.e2e.conftest import Caller
+
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _TAG = re.compile(r"<[^>]+>")
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1>", re.S)
@@ -61,3 +63,25 @@ class Visitor:
     def switch_language(self, code: str) -> None:
         """Tap the language switch."""
         assert self.client.get(f"/language/{code}?next=/").status_code == 303
+
+
+def signed_in(app: Flask, caller: Caller) -> Visitor:
+    """A browser signed in with ``caller``'s token."""
+    visitor = Visitor(app)
+    page = visitor.sign_in_with_token(str(caller.token))
+    assert page.status_code == 200
+    return visitor
+
+
+def in_english(app: Flask, caller: Caller) -> Visitor:
+    """A browser signed in with ``caller``'s token, reading the pages in English."""
+    visitor = signed_in(app, caller)
+    visitor.switch_language("en")
+    return visitor
+
+
+def version_on(page: TestResponse) -> str:
+    """The version a page's forms carry."""
+    found = re.search(r'name="version" value="(\d+)"', page.get_data(as_text=True))
+    assert found, text_of(page)
+    return found.group(1)
