@@ -319,8 +319,16 @@ def resolution_report(
     conn: Connection, filters: Filters, group_by: str | None, now: datetime
 ) -> dict[str, Any]:
     """Every resolution figure for the filtered cases, overall and per group."""
-    if group_by is not None and group_by not in GROUPINGS:
-        raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}")
+    return resolution_reports(conn, filters, (group_by,), now)[group_by]
+
+
+def resolution_reports(
+    conn: Connection, filters: Filters, groupings: Sequence[str | None], now: datetime
+) -> dict[str | None, dict[str, Any]]:
+    """The report for each grouping, from one read of the cases (a dashboard shows several)."""
+    for group_by in groupings:
+        if group_by is not None and group_by not in GROUPINGS:
+            raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}")
     conditions = _conditions(filters, case_metrics)
     if filters.end is not None:
         conditions.append(case_metrics.c.reported_at < filters.end)
@@ -349,41 +357,44 @@ def resolution_report(
 
     start, end = _micros(filters.start), _micros(filters.end)
     cohort = [case for case in cases if _in_period(case.reported_at, start, end)]
-    report: dict[str, Any] = {
+    overall: dict[str, Any] = {
         "now": now,
         "targets": targets_in_force(conn, filters.ppr_codes),
         "total": summary(cohort, claims, cases, backlog_at),
     }
-    if group_by is None:
-        return report
-    cohorts: dict[str, list[Any]] = defaultdict(list)
-    grouped_claims: dict[str, list[Any]] = defaultdict(list)
-    backlog_candidates: dict[str, list[Any]] = defaultdict(list)
-    for case in cohort:
-        cohorts[_group_key(group_by, case, case.month)].append(case)
-    for claim in claims:
-        grouped_claims[_group_key(group_by, claim, claim.month)].append(claim)
-    if group_by != "month":
-        for case in cases:
-            backlog_candidates[_group_key(group_by, case, case.month)].append(case)
-    keys = sorted(set(cohorts) | set(grouped_claims))
 
-    def backlog_point(key: str) -> datetime:
-        return min(_month_end(key), backlog_at) if group_by == "month" else backlog_at
+    def groups(group_by: str) -> list[dict[str, Any]]:
+        cohorts: dict[str, list[Any]] = defaultdict(list)
+        grouped_claims: dict[str, list[Any]] = defaultdict(list)
+        backlog_candidates: dict[str, list[Any]] = defaultdict(list)
+        for case in cohort:
+            cohorts[_group_key(group_by, case, case.month)].append(case)
+        for claim in claims:
+            grouped_claims[_group_key(group_by, claim, claim.month)].append(claim)
+        if group_by != "month":
+            for case in cases:
+                backlog_candidates[_group_key(group_by, case, case.month)].append(case)
 
-    report["groups"] = [
-        {
-            "key": key,
-            **summary(
-                cohorts[key],
-                grouped_claims[key],
-                cases if group_by == "month" else backlog_candidates[key],
-                backlog_point(key),
-            ),
-        }
-        for key in keys
-    ]
-    return report
+        def backlog_point(key: str) -> datetime:
+            return min(_month_end(key), backlog_at) if group_by == "month" else backlog_at
+
+        return [
+            {
+                "key": key,
+                **summary(
+                    cohorts[key],
+                    grouped_claims[key],
+                    cases if group_by == "month" else backlog_candidates[key],
+                    backlog_point(key),
+                ),
+            }
+            for key in sorted(set(cohorts) | set(grouped_claims))
+        ]
+
+    return {
+        group_by: overall if group_by is None else {**overall, "groups": groups(group_by)}
+        for group_by in groupings
+    }
 
 
 def priority_report(
@@ -505,4 +516,11 @@ def sla_of_case(conn: Connection, case_id: str, now: datetime) -> dict[str, Any]
     }
 
 
-__all__ = ["GROUPINGS", "Filters", "priority_report", "resolution_report", "sla_of_case"]
+__all__ = [
+    "GROUPINGS",
+    "Filters",
+    "priority_report",
+    "resolution_report",
+    "resolution_reports",
+    "sla_of_case",
+]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import marshmallow as ma
 from flask import Blueprint, flash, g, redirect, request, url_for
+from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 from werkzeug.exceptions import NotFound as NotFoundPage
 from werkzeug.wrappers import Response
@@ -16,6 +17,7 @@ from werkzeug.wrappers import Response
 from domain.actors import Role
 from domain.errors import NotFound
 from domain.ppr import Ppr
+from projections.ppr_directory import pprs
 from service.extensions import runtime
 from service.tokens.store import Principal
 from service.web.i18n import current_language, other_language
@@ -69,6 +71,18 @@ def viewer_with(*roles: Role) -> Principal:
     if roles and viewer.role not in roles:
         raise Forbidden()
     return viewer
+
+
+def category_names(ppr_codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The categories of these PPRs by code, with their names (PPRs share codes such as LIFT),
+    from the PPR directory in one read."""
+    with runtime().engine.connect() as conn:
+        rows = conn.execute(
+            select(pprs.c.categories)
+            .where(pprs.c.code.in_(sorted(set(ppr_codes))))
+            .order_by(pprs.c.code)
+        ).scalars()
+        return {code: category for categories in rows for code, category in categories.items()}
 
 
 def ppr_or_404(code: str) -> Ppr:

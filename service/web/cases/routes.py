@@ -43,6 +43,7 @@ from service.web.cases import schemas
 from service.web.cases.timeline import worded_timeline
 from service.web.common import (
     back_to,
+    category_names,
     form_errors,
     load_form,
     ppr_or_404,
@@ -189,17 +190,6 @@ def _photo_refusal(refused: PhotoRefused) -> str:
 # -- my cases and the board ---------------------------------------------------------------------
 
 
-def _categories_of(codes: set[str]) -> dict[str, dict[str, Any]]:
-    """Category names of the PPRs on a page, by code (one PPR read each)."""
-    names: dict[str, dict[str, Any]] = {}
-    for code in codes:
-        try:
-            names.update(runtime().app.get_ppr(code).categories)
-        except DomainError:
-            continue
-    return names
-
-
 @blp.get("/cases")
 def my_cases() -> str:
     """The cases I reported, newest first, a page at a time."""
@@ -214,7 +204,7 @@ def my_cases() -> str:
         "web/my_cases.html",
         cases=cases,
         next_cursor=next_cursor,
-        categories=_categories_of({case["ppr"] for case in cases}),
+        categories=category_names(case["ppr"] for case in cases),
     )
 
 

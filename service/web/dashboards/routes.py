@@ -28,14 +28,13 @@ from service.extensions import runtime
 from service.metrics.routes import ANALYSTS, metrics_filters
 from service.tokens.store import Principal
 from service.web.cases.timeline import worded_timeline
-from service.web.common import form_errors, viewer_with, web_blueprint
+from service.web.common import category_names, form_errors, viewer_with, web_blueprint
 from service.web.dashboards import schemas
 from service.web.dashboards.charts import cell_text, slug
 from service.web.dashboards.sections import (
     DASH,
     DASHBOARDS,
     Query,
-    category_names,
     measure_names,
 )
 from service.web.i18n import category_name, gettext

@@ -7,21 +7,21 @@ words and lays them out. Each chart is drawn from its table, so both hold the sa
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from domain import clock
 from domain.clock import MALAYSIA
-from domain.errors import DomainError
 from domain.survey import CONSTRUCTS
 from projections.governance_report import governance_report
 from projections.perception_report import csat_report, perception_report
-from projections.resolution_report import Filters, priority_report, resolution_report
+from projections.resolution_report import Filters, priority_report, resolution_reports
 from service.cases.visibility import can_view_case
 from service.extensions import runtime
 from service.tokens.store import Principal
+from service.web.common import category_names
 from service.web.dashboards import schemas
 from service.web.dashboards.charts import Chart, Panel, Row, Table, cell_text, chart_of, slug
 from service.web.i18n import category_name, day, gettext, target_label
@@ -63,17 +63,6 @@ def midnight(day_: date) -> datetime:
 
 def scope_codes(filters: Filters, known: dict[str, str]) -> list[str]:
     return list(filters.ppr_codes) if filters.ppr_codes is not None else list(known)
-
-
-def category_names(codes: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Category names of the PPRs covered, by code (PPRs share codes such as LIFT)."""
-    names: dict[str, dict[str, Any]] = {}
-    for code in codes:
-        try:
-            names.update(runtime().app.get_ppr(code).categories)
-        except DomainError:
-            continue
-    return names
 
 
 def month_label(key: str) -> str:
@@ -481,8 +470,8 @@ def _cases_sections(
         return can_view_case(viewer, row.ppr_code, row.private, row.reporter_id)
 
     with runtime().engine.connect() as conn:
-        by_category = resolution_report(conn, filters, "category", now)
-        by_month = resolution_report(conn, filters, "month", now)
+        reports = resolution_reports(conn, filters, ("category", "month"), now)
+        by_category, by_month = reports["category"], reports["month"]
         priorities = priority_report(conn, filters, visible)
     categories = category_names(scope_codes(filters, known))
     total = by_category["total"]

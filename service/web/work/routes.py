@@ -17,7 +17,7 @@ from projections.case_list import case_list
 from projections.case_metrics import case_metrics
 from service.extensions import runtime
 from service.tokens.store import Principal
-from service.web.common import viewer_with, web_blueprint
+from service.web.common import category_names, viewer_with, web_blueprint
 from service.web.i18n import gettext, target_label, when
 
 blp = web_blueprint("work", __name__)
@@ -157,9 +157,7 @@ def queue() -> str:
         raise NotFound()
     now = clock.now()
     items = queue_of(viewer, ppr, now)
-    categories: dict[str, dict[str, Any]] = {}
-    for code in {item["ppr"] for item in items}:
-        categories.update(runtime().app.get_ppr(code).categories)
+    categories = category_names(item["ppr"] for item in items)
     return render_template(
         "web/work.html",
         items=items,
