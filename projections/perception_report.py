@@ -71,8 +71,7 @@ def _scale_figures(scale: str, histogram: dict[int, int]) -> dict[str, Any]:
         return figures
     figures["mean"] = round(total / count, 2)
     figures["median"] = _median(histogram, count)
-    at_least = 4 if scale == "likert_5" else 6
-    high = sum(times for value, times in histogram.items() if value >= at_least)
+    high = sum(times for value, times in histogram.items() if _favourable(scale, value))
     figures["top_2_box_pct" if scale == "likert_5" else "pct_6_to_10"] = share(high, count)
     return figures
 
@@ -153,7 +152,9 @@ def perception_report(
     }
     # Responses per survey, PPR and audience, counted apart from the filters: a response that
     # skipped the items of the construct asked for still counts towards the response rate.
-    counted = select(a.survey_id, a.ppr_code, a.audience, func.count(distinct(a.response_id)))
+    counted = select(
+        a.survey_id, a.ppr_code, a.audience, func.count(distinct(a.response_id))
+    ).where(a.survey_id.in_(sorted(asked)))
     if ppr_codes is not None:
         counted = counted.where(a.ppr_code.in_(list(ppr_codes)))
     responses: dict[tuple[str, str, str], int] = {

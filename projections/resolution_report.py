@@ -342,8 +342,13 @@ def resolution_reports(
     backlog_at = min(filters.end, now) if filters.end else now
     now_us = microseconds(now)
 
+    every_case = _columns(cases)  # the backlog candidates of the total and of every month
+
     def summary(
-        cohort: Sequence[Any], its_claims: Sequence[Any], candidates: Sequence[Any], at: datetime
+        cohort: Sequence[Any],
+        its_claims: Sequence[Any],
+        candidates: dict[str, Sequence[Any]],
+        at: datetime,
     ) -> dict[str, Any]:
         columns = _columns(cohort)
         return {
@@ -351,7 +356,7 @@ def resolution_reports(
             **_durations(columns),
             "sla": _sla(columns, now_us),
             **_claims(its_claims),
-            "backlog": _backlog(_columns(candidates), at),
+            "backlog": _backlog(candidates, at),
             "stage_time": _stage_time(columns, now_us),
         }
 
@@ -360,7 +365,7 @@ def resolution_reports(
     overall: dict[str, Any] = {
         "now": now,
         "targets": targets_in_force(conn, filters.ppr_codes),
-        "total": summary(cohort, claims, cases, backlog_at),
+        "total": summary(cohort, claims, every_case, backlog_at),
     }
 
     def groups(group_by: str) -> list[dict[str, Any]]:
@@ -384,7 +389,7 @@ def resolution_reports(
                 **summary(
                     cohorts[key],
                     grouped_claims[key],
-                    cases if group_by == "month" else backlog_candidates[key],
+                    every_case if group_by == "month" else _columns(backlog_candidates[key]),
                     backlog_point(key),
                 ),
             }
