@@ -113,9 +113,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-__all__ = ["create_app"]
-
-
 def create_served_app() -> Flask:
     """The app as a server process runs it (``wsgi.py``, ``k2k serve``), tuned for serving."""
     import gc
@@ -128,3 +125,6 @@ def create_served_app() -> Flask:
     gc.collect()
     gc.freeze()
     return app
+
+
+__all__ = ["create_app", "create_served_app"]

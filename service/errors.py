@@ -114,7 +114,7 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def _page(status: int, detail: DomainError | None) -> Response | None:
+def _page(status: int, error: DomainError | None) -> Response | None:
     """For a request to the web pages, the error as a page (its renderer is set by the pages)."""
     renderer = current_app.extensions.get("k2k-error-page")
     if renderer is None:
@@ -126,7 +126,7 @@ def _page(status: int, detail: DomainError | None) -> Response | None:
             return None
     elif not request.blueprint.startswith("web_"):
         return None
-    page: Response = renderer(status, detail)
+    page: Response = renderer(status, error)
     return page
 
 

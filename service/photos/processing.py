@@ -53,13 +53,17 @@ def _srgb() -> Any:
 
 
 class PhotoRefused(Exception):
-    """An upload that is not a photo we take; ``status`` is the HTTP status it means."""
+    """An upload that is not a photo we take; ``status`` is the HTTP status it means, and
+    ``most`` the number of photos allowed when there were more."""
 
-    def __init__(self, status: int, message: str, field: str = "photo") -> None:
+    def __init__(
+        self, status: int, message: str, field: str = "photo", *, most: int | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
+        self.most = most
 
 
 @dataclass(frozen=True)

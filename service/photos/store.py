@@ -225,7 +225,7 @@ def process_and_store(
     """
     chosen = chosen_files(files)
     if len(chosen) > most:
-        raise PhotoRefused(422, f"send at most {most} photos", field)
+        raise PhotoRefused(422, f"send at most {most} photos", field, most=most)
     max_bytes = runtime.settings.photo_max_bytes
     processed: dict[str, ProcessedPhoto] = {}
     for number, upload in enumerate(chosen, start=1):

@@ -73,6 +73,12 @@ def viewer_with(*roles: Role) -> Principal:
     return viewer
 
 
+def shown_version() -> int | None:
+    """The version the page's form showed: acting on something changed since is refused."""
+    shown = request.form.get("version", "")
+    return int(shown) if shown.isdigit() else None
+
+
 def category_names(ppr_codes: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The categories of these PPRs by code, with their names (PPRs share codes such as LIFT),
     from the PPR directory in one read."""

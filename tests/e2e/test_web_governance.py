@@ -223,6 +223,7 @@ def test_a_meeting_without_quorum_is_recorded_but_offers_no_decision(
         {"item_number": "1", "text": "Setuju.", "method": "consensus", "version": version_on(page)},
     )
     page = secretary.follow(response)
+    assert "Setuju." in text_of(page)  # the motion is recorded, and offers no decision
     assert "Record the decision of this motion" not in text_of(page)
 
 

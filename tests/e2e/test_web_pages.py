@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from domain import clock
 from domain.actors import Role
 from tests.e2e.conftest import Cast
 from tests.e2e.web import Visitor, signed_in, text_of, version_on
+from tests.unit.test_photos import phone_jpeg
 from tests.unit.world import FrozenClock
 
 REPORT_FORM = {
@@ -481,33 +483,16 @@ def test_every_main_page_is_laid_out_for_a_phone(
 # -- photos --------------------------------------------------------------------------------------
 
 
-def jpeg_with_gps() -> bytes:
-    """A small photo as a phone takes it: JPEG with camera and GPS EXIF."""
-    import io
-
-    from PIL import Image
-
-    image = Image.new("RGB", (640, 480), (200, 120, 40))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    exif[0x8825] = {1: "N", 2: (3.0, 8.0, 0.0), 3: "E", 4: (101.0, 41.0, 0.0)}  # GPS
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
-
-
 def test_a_report_with_photos_shows_their_thumbnails_without_location_data(
     shared_app: Flask, shared_cast: Cast
 ) -> None:
-    import io
-
     resident = signed_in(shared_app, shared_cast.resident)
     resident.get("/report")
     response = resident.post(
         "/report",
         {
             **REPORT_FORM,
-            "photo": [(io.BytesIO(jpeg_with_gps()), "lif.jpg"), (io.BytesIO(b""), "")],
+            "photo": [(io.BytesIO(phone_jpeg()), "lif.jpg"), (io.BytesIO(b""), "")],
         },
         content_type="multipart/form-data",
     )
@@ -520,6 +505,7 @@ def test_a_report_with_photos_shows_their_thumbnails_without_location_data(
     assert thumbnail.status_code == 200
     assert thumbnail.mimetype == "image/jpeg"
     photo = resident.get(thumbnails[0].removesuffix("/thumbnail"))
+    assert (photo.status_code, photo.mimetype) == (200, "image/jpeg")
     assert b"PhoneMaker" not in photo.data
     assert b"Exif" not in photo.data
     # Another PPR's resident cannot fetch it, even knowing the address.
@@ -530,8 +516,6 @@ def test_a_report_with_photos_shows_their_thumbnails_without_location_data(
 def test_a_file_that_is_not_a_photo_is_refused_on_the_form_and_records_nothing(
     shared_app: Flask, shared_cast: Cast
 ) -> None:
-    import io
-
     resident = signed_in(shared_app, shared_cast.resident)
     resident.switch_language("en")
     head = shared_cast.log_head()
@@ -547,8 +531,6 @@ def test_a_file_that_is_not_a_photo_is_refused_on_the_form_and_records_nothing(
 
 
 def test_staff_add_an_after_photo_to_the_case(shared_app: Flask, shared_cast: Cast) -> None:
-    import io
-
     resident = signed_in(shared_app, shared_cast.resident)
     case_id = report_through_the_form(resident)
     officer = signed_in(shared_app, shared_cast.management)
@@ -556,7 +538,7 @@ def test_staff_add_an_after_photo_to_the_case(shared_app: Flask, shared_cast: Ca
     officer.get(f"/cases/{case_id}")
     response = officer.post(
         f"/cases/{case_id}/photo",
-        {"photo": (io.BytesIO(jpeg_with_gps()), "after.jpg")},
+        {"photo": (io.BytesIO(phone_jpeg()), "after.jpg")},
         content_type="multipart/form-data",
     )
     page = officer.follow(response)

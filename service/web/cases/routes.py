@@ -14,7 +14,6 @@ from werkzeug.wrappers import Response
 from domain.actors import Role
 from domain.case import (
     IN_WORK,
-    REPORT_PHOTOS_MAX,
     TERMINAL,
     UNRESOLVED,
     Case,
@@ -47,6 +46,7 @@ from service.web.common import (
     form_errors,
     load_form,
     ppr_or_404,
+    shown_version,
     viewer_with,
     web_blueprint,
 )
@@ -182,8 +182,8 @@ def _photo_refusal(refused: PhotoRefused) -> str:
             "Send photos as JPEG, PNG or WebP. On an iPhone: Settings, Camera, Formats, "
             "Most Compatible."
         )
-    if "at most" in refused.message:
-        return gettext("At most %(count)d photos.", count=REPORT_PHOTOS_MAX)
+    if refused.most is not None:
+        return gettext("At most %(count)d photos.", count=refused.most)
     return gettext("A photo could not be read. Try taking it again.")
 
 
@@ -382,46 +382,46 @@ def add_photo(case_id: UUID) -> tuple[str, int] | Response:
     """Add a photo to a case (the reporter's own, or staff's evidence of the work)."""
     viewer = viewer_with()
     case = visible_case(viewer, case_id)
+    version = shown_version()
+    changed_meanwhile = back_to(
+        "web_cases.case_page",
+        gettext("Someone changed this case just before you. Here it is now; try again."),
+        "error",
+        case_id=case_id,
+    )
+    # A stale page is refused before its photo is decoded and stored, as the API does.
+    if version is not None and version != case.version:
+        return changed_meanwhile
     try:
         case.check_may_attach_photo(viewer.actor)
         refs = process_and_store(runtime(), request.files.getlist("photo"), most=1)
+        if not refs:
+            return _render_case(
+                viewer,
+                case,
+                errors={"photo": {"photo": [gettext("Choose a photo first.")]}},
+                status=422,
+            )
+        saved = runtime().app.attach_photo(
+            viewer.actor, case_id, photo=refs[0], expected_version=version
+        )
     except PhotoRefused as refused:
         return _render_case(
             viewer, case, errors={"photo": {"photo": [_photo_refusal(refused)]}}, status=422
+        )
+    except VersionMismatch:
+        return changed_meanwhile
+    except AlreadyExists:
+        return back_to(
+            "web_cases.case_page",
+            gettext("This photo is on the case already."),
+            "error",
+            case_id=case_id,
         )
     except (NotPermitted, IllegalTransition) as error:
         return back_to(
             "web_cases.case_page",
             gettext("That cannot be done now: %(why)s", why=refusal(error)),
-            "error",
-            case_id=case_id,
-        )
-    if not refs:
-        return _render_case(
-            viewer,
-            case,
-            errors={"photo": {"photo": [gettext("Choose a photo first.")]}},
-            status=422,
-        )
-    shown = request.form.get("version", "")
-    try:
-        saved = runtime().app.attach_photo(
-            viewer.actor,
-            case_id,
-            photo=refs[0],
-            expected_version=int(shown) if shown.isdigit() else None,
-        )
-    except VersionMismatch:
-        return back_to(
-            "web_cases.case_page",
-            gettext("Someone changed this case just before you. Here it is now; try again."),
-            "error",
-            case_id=case_id,
-        )
-    except AlreadyExists:
-        return back_to(
-            "web_cases.case_page",
-            gettext("This photo is on the case already."),
             "error",
             case_id=case_id,
         )
@@ -445,8 +445,7 @@ def act(case_id: UUID, action: str) -> tuple[str, int] | Response:
     except ma.ValidationError as error:
         return _render_case(viewer, case, errors={action: form_errors(error)}, status=422)
     # The version the page showed: acting on a case someone changed since is refused (412).
-    shown = request.form.get("version", "")
-    version = int(shown) if shown.isdigit() else None
+    version = shown_version()
     if action == "comment" and viewer.role not in STAFF:
         args["internal"] = False
     try:

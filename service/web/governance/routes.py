@@ -51,6 +51,7 @@ from service.web.common import (
     form_errors,
     load_form,
     ppr_or_404,
+    shown_version,
     viewer_with,
     web_blueprint,
 )
@@ -80,12 +81,6 @@ def _in_ppr(code: str, *roles: Role) -> tuple[Principal, Ppr]:
     code = code.strip().upper()
     require_scope(viewer, code, "no PPR in the PPRs this token covers")
     return viewer, ppr_or_404(code)
-
-
-def _shown_version() -> int | None:
-    """The version the page showed: acting on something changed since is refused."""
-    shown = request.form.get("version", "")
-    return int(shown) if shown.isdigit() else None
 
 
 def _forms(actions: list[str], failed: str | None) -> dict[str, Any]:
@@ -356,7 +351,7 @@ def decision_act(decision_id: UUID, action: str) -> tuple[str, int] | Response:
         )
     try:
         getattr(runtime().app, method)(
-            viewer.actor, decision_id, expected_version=_shown_version(), **args
+            viewer.actor, decision_id, expected_version=shown_version(), **args
         )
     except InvalidValue as error:
         errors = {action: {error.field: [_worded(error, action)]}}
@@ -606,9 +601,7 @@ def meeting_act(meeting_id: UUID, action: str) -> tuple[str, int] | Response:
         if action == "decision":
             saved = app.make_decision(viewer.actor, meeting_id, **args)
         else:
-            getattr(app, method)(
-                viewer.actor, meeting_id, expected_version=_shown_version(), **args
-            )
+            getattr(app, method)(viewer.actor, meeting_id, expected_version=shown_version(), **args)
     except InvalidValue as error:
         errors = {failed: {error.field: [_worded(error, action)]}}
         return _render_meeting(viewer, meeting, errors=errors, failed=failed, status=422)

@@ -102,7 +102,7 @@ class DecisionFormSchema(ma.Schema):
 
     motion_number = fields.Integer(
         required=True,
-        validate=validate.Range(min=1, max=VOTES_MAX),
+        validate=validate.Range(min=1, max=VOTES_MAX, error=_l("Choose the motion.")),
         error_messages={"required": _l("Choose the motion."), "invalid": _l("Choose the motion.")},
     )
     text = text_field(TEXT_MAX, required=True)
