@@ -63,7 +63,7 @@ def _present(decision: Decision) -> dict[str, Any]:
     return body
 
 
-def _visible(viewer: Principal, decision_id: UUID) -> Decision:
+def visible_decision(viewer: Principal, decision_id: UUID) -> Decision:
     decision = runtime().app.get_decision(decision_id)
     require_scope(viewer, decision.ppr_code, "no decision in the PPRs this token covers")
     return decision
@@ -116,14 +116,14 @@ class DecisionById(MethodView):
     @documents_errors(blp, 401, 404)
     def get(self, decision_id: UUID) -> Response:
         """A decision, its motion and votes, management's answer and progress."""
-        decision = _visible(current_principal(), decision_id)
+        decision = visible_decision(current_principal(), decision_id)
         return respond(_present(decision), decision.version)
 
 
 def _command(name: str, schema: type, method: str, summary: str) -> None:
     def handle(args: dict[str, Any], decision_id: UUID) -> Response:
         viewer = current_principal()
-        _visible(viewer, decision_id)
+        visible_decision(viewer, decision_id)
         require_writer(viewer)
         getattr(runtime().app, method)(
             viewer.actor, decision_id, expected_version=expected_version(), **args

@@ -74,7 +74,7 @@ def _present(meeting: Meeting | Any, viewer: Principal, *, meeting_id: str) -> d
     }
 
 
-def _visible(viewer: Principal, meeting_id: UUID) -> Meeting:
+def visible_meeting(viewer: Principal, meeting_id: UUID) -> Meeting:
     meeting = runtime().app.get_meeting(meeting_id)
     require_scope(viewer, meeting.ppr_code, "no meeting in the PPRs this token covers")
     return meeting
@@ -136,7 +136,7 @@ class MeetingById(MethodView):
     def get(self, meeting_id: UUID) -> Response:
         """A meeting with its agenda, attendance, motions and minutes."""
         viewer = current_principal()
-        meeting = _visible(viewer, meeting_id)
+        meeting = visible_meeting(viewer, meeting_id)
         body = MEETING.dump(_present(meeting, viewer, meeting_id=str(meeting_id)))
         return respond(body, meeting.version)
 
@@ -144,7 +144,7 @@ class MeetingById(MethodView):
 def _command(name: str, schema: type, method: str, summary: str) -> None:
     def handle(args: dict[str, Any], meeting_id: UUID) -> Response:
         viewer = current_principal()
-        _visible(viewer, meeting_id)
+        visible_meeting(viewer, meeting_id)
         require_writer(viewer)
         getattr(runtime().app, method)(
             viewer.actor, meeting_id, expected_version=expected_version(), **args

@@ -57,13 +57,13 @@ def _present(survey: Survey) -> dict[str, Any]:
     return body
 
 
-def _visible(viewer: Principal, survey_id: UUID, *, drafts: bool = False) -> Survey:
+def visible_survey(viewer: Principal, survey_id: UUID, *, drafts: bool = False) -> Survey:
     """A survey of the caller's PPRs; drafts only for admins (or to be refused when answered)."""
     survey = runtime().app.get_survey(survey_id)
     if not viewer.all_pprs and not set(survey.ppr_codes) & set(viewer.ppr_codes):
-        raise NotFound(f"no survey {survey_id}")
+        raise NotFound("no survey {id}", id=survey_id)
     if survey.status == "draft" and viewer.role is not Role.ADMIN and not drafts:
-        raise NotFound(f"no survey {survey_id}")
+        raise NotFound("no survey {id}", id=survey_id)
     return survey
 
 
@@ -136,7 +136,7 @@ class SurveyById(MethodView):
     @documents_errors(blp, 401, 404)
     def get(self, survey_id: UUID) -> Response:
         """A survey with its items (BM and EN) and status."""
-        survey = _visible(current_principal(), survey_id)
+        survey = visible_survey(current_principal(), survey_id)
         return respond(_present(survey), survey.version)
 
 
@@ -178,14 +178,14 @@ def respond_to_survey(args: dict[str, Any], survey_id: UUID) -> Response:
     viewer = current_principal()
     audience = AUDIENCE_OF.get(viewer.role)
     if audience is None:
-        raise NotPermitted(f"a {viewer.role.value} does not answer surveys")
-    survey = _visible(viewer, survey_id, drafts=True)
+        raise NotPermitted("a {role} does not answer surveys", role=viewer.role.value)
+    survey = visible_survey(viewer, survey_id, drafts=True)
     mine = [code for code in survey.ppr_codes if viewer.in_scope(code)]
     ppr = (args.get("ppr") or (mine[0] if len(mine) == 1 else "")).strip().upper()
     if not ppr:
         raise InvalidValue("ppr", "say which of your PPRs you answer for")
     if not viewer.in_scope(ppr):
-        raise NotPermitted(f"this token does not cover PPR {ppr}")
+        raise NotPermitted("this token does not cover PPR {ppr}", ppr=ppr)
     runtime().app.respond_to_survey(
         viewer.actor,
         survey_id,
@@ -216,7 +216,7 @@ class Results(MethodView):
         if viewer.role not in RESULT_READERS:
             # The same figures as GET /metrics/perception, so the same readers.
             raise NotPermitted("survey results are for residents, staff, auditors and admin")
-        survey = _visible(viewer, survey_id)
+        survey = visible_survey(viewer, survey_id)
         codes = None if viewer.all_pprs else [c for c in survey.ppr_codes if viewer.in_scope(c)]
         with runtime().engine.connect() as conn:
             return perception_report(conn, codes, survey_id=str(survey_id))

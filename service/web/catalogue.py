@@ -48,8 +48,8 @@ REFUSAL_KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "require_scope": (3,),
 }
 
-#: (folder, file patterns, keywords): the domain, the web package, and the few API helpers
-#: whose refusals the pages show as they are (a case or photo lookup, a governance scope).
+#: (folder, file patterns, keywords): the domain, the web package, and the API modules whose
+#: lookups the pages share (a case, photo, decision, meeting or survey; a governance scope).
 SOURCES: tuple[tuple[str, list[tuple[str, str]], dict[str, tuple[int, ...] | None]], ...] = (
     (
         "service/web",
@@ -61,6 +61,9 @@ SOURCES: tuple[tuple[str, list[tuple[str, str]], dict[str, tuple[int, ...] | Non
         "service",
         [
             ("cases/routes.py", "python"),
+            ("decisions/routes.py", "python"),
+            ("meetings/routes.py", "python"),
+            ("surveys/routes.py", "python"),
             ("governance_common.py", "python"),
             ("photos/serving.py", "python"),
             ("**.py", "ignore"),

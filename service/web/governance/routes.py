@@ -42,9 +42,11 @@ from projections.perception import surveys
 from projections.perception_report import MINIMUM_GROUP, perception_report
 from service.cases.presenters import present_summary
 from service.cases.queries import list_cases, visible_cases
+from service.decisions.routes import visible_decision
 from service.extensions import runtime
 from service.governance_common import require_scope, require_writer, scoped_to
-from service.surveys.routes import AUDIENCE_OF, RESULT_READERS
+from service.meetings.routes import visible_meeting
+from service.surveys.routes import AUDIENCE_OF, RESULT_READERS, visible_survey
 from service.tokens.store import Principal
 from service.web.common import (
     back_to,
@@ -213,12 +215,6 @@ def awaiting() -> str:
     return render_template("web/governance_awaiting.html", sections=sections)
 
 
-def _decision(viewer: Principal, decision_id: UUID) -> Decision:
-    decision = runtime().app.get_decision(decision_id)
-    require_scope(viewer, decision.ppr_code, "no decision in the PPRs this token covers")
-    return decision
-
-
 def _decision_actions(viewer: Principal, decision: Decision) -> set[str]:
     """The steps this viewer can take on the decision now (the domain has the last word)."""
     status = decision.current_status
@@ -311,7 +307,7 @@ def _render_decision(
 def decision_page(decision_id: UUID) -> tuple[str, int]:
     """A decision: what must happen, its meeting and cases, management's answer and progress."""
     viewer = viewer_with()
-    return _render_decision(viewer, _decision(viewer, decision_id))
+    return _render_decision(viewer, visible_decision(viewer, decision_id))
 
 
 #: Each step on a decision's page: its form, the application method, the message after it.
@@ -340,7 +336,7 @@ def decision_act(decision_id: UUID, action: str) -> tuple[str, int] | Response:
     viewer = viewer_with()
     if action not in DECISION_ACTIONS:
         raise NotFound()
-    decision = _decision(viewer, decision_id)
+    decision = visible_decision(viewer, decision_id)
     require_writer(viewer)
     schema, method = DECISION_ACTIONS[action]
     try:
@@ -442,12 +438,6 @@ def schedule(code: str) -> tuple[str, int] | Response:
     )
 
 
-def _meeting(viewer: Principal, meeting_id: UUID) -> Meeting:
-    meeting = runtime().app.get_meeting(meeting_id)
-    require_scope(viewer, meeting.ppr_code, "no meeting in the PPRs this token covers")
-    return meeting
-
-
 def _meeting_actions(viewer: Principal, meeting: Meeting) -> set[str]:
     """The steps this viewer can record at the meeting now, in the order a secretary takes them."""
     if viewer.role not in KEEPERS:
@@ -536,7 +526,7 @@ def _render_meeting(
 def meeting_page(meeting_id: UUID) -> tuple[str, int]:
     """A meeting: its agenda, attendance and quorum, motions and votes, decisions and minutes."""
     viewer = viewer_with()
-    return _render_meeting(viewer, _meeting(viewer, meeting_id))
+    return _render_meeting(viewer, visible_meeting(viewer, meeting_id))
 
 
 #: Each step a secretary records on the meeting's page: its form and the application method.
@@ -583,7 +573,7 @@ def meeting_act(meeting_id: UUID, action: str) -> tuple[str, int] | Response:
     viewer = viewer_with()
     if action not in MEETING_ACTIONS:
         raise NotFound()
-    meeting = _meeting(viewer, meeting_id)
+    meeting = visible_meeting(viewer, meeting_id)
     require_writer(viewer)
     schema, method = MEETING_ACTIONS[action]
     # Each carried motion has a decision form of its own; errors go to the one that was sent.
@@ -618,16 +608,6 @@ def meeting_act(meeting_id: UUID, action: str) -> tuple[str, int] | Response:
 
 
 # -- surveys --------------------------------------------------------------------------------------
-
-
-def _survey(viewer: Principal, survey_id: UUID) -> Survey:
-    """A survey of the viewer's PPRs that is not a draft (the API's rule for readers)."""
-    survey = runtime().app.get_survey(survey_id)
-    if not viewer.all_pprs and not set(survey.ppr_codes) & set(viewer.ppr_codes):
-        raise NotFound()
-    if survey.status == SurveyStatus.DRAFT.value and viewer.role is not Role.ADMIN:
-        raise NotFound()
-    return survey
 
 
 def _answered(viewer: Principal, survey_id: UUID | str) -> bool:
@@ -724,7 +704,7 @@ def _render_survey(
 def survey_page(survey_id: UUID) -> tuple[str, int]:
     """A survey's questions to answer (once), or the thanks and the way to its results."""
     viewer = viewer_with()
-    return _render_survey(viewer, _survey(viewer, survey_id))
+    return _render_survey(viewer, visible_survey(viewer, survey_id))
 
 
 def _answers(survey: Survey) -> tuple[dict[str, int | None], dict[str, list[str]]]:
@@ -750,9 +730,7 @@ def answer_survey(survey_id: UUID) -> tuple[str, int] | Response:
     audience = AUDIENCE_OF.get(viewer.role)
     if audience is None:
         raise NotPermitted("a {role} does not answer surveys", role=viewer.role.value)
-    survey = runtime().app.get_survey(survey_id)
-    if not viewer.all_pprs and not set(survey.ppr_codes) & set(viewer.ppr_codes):
-        raise NotFound()
+    survey = visible_survey(viewer, survey_id, drafts=True)
     try:
         about = load_form(schemas.SurveyAboutFormSchema())
     except ma.ValidationError as error:
@@ -804,7 +782,7 @@ def survey_results(survey_id: UUID) -> str:
     viewer = viewer_with()
     if viewer.role not in RESULT_READERS:
         raise NotPermitted("survey results are for residents, staff, auditors and admin")
-    survey = _survey(viewer, survey_id)
+    survey = visible_survey(viewer, survey_id)
     codes = None if viewer.all_pprs else [c for c in survey.ppr_codes if viewer.in_scope(c)]
     with runtime().engine.connect() as conn:
         report = perception_report(conn, codes, survey_id=str(survey_id))
