@@ -481,6 +481,30 @@ def test_the_perception_dashboard_shows_each_side_and_the_gap_per_wave(
     assert "Trust in the committee,5,80,5,100,-20" in download  # a negative gap stays a number
 
 
+def test_the_backlog_headline_says_when_it_was_counted(
+    shared_app: Flask, shared_cast: Cast
+) -> None:
+    auditor = in_english(shared_app, shared_cast.auditor)
+    assert "Open now (backlog)" in text_of(auditor.get("/dashboard/?ppr=SRP"))
+    ended = text_of(auditor.get("/dashboard/?ppr=SRP&to=2026-01-31"))
+    assert "Open at the end of the period (backlog)" in ended
+    assert "Open now" not in ended
+
+
+def test_the_perception_dashboard_names_no_period_but_keeps_it_for_the_others(
+    shared_app: Flask, shared_cast: Cast
+) -> None:
+    auditor = in_english(shared_app, shared_cast.auditor)
+    period = "ppr=SRP&from=2026-01-01&to=2026-03-31"
+    page = auditor.get(f"/dashboard/perception?{period}")
+    assert "all the figures so far" in text_of(page)
+    assert "31 Mar 2026" not in text_of(page)
+    # The period stays in the way back to the dashboards that use it.
+    assert "/dashboard/?ppr=SRP&amp;from=2026-01-01&amp;to=2026-03-31" in page.get_data(
+        as_text=True
+    )
+
+
 # -- a case as of a moment -------------------------------------------------------------------------
 
 

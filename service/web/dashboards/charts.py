@@ -96,14 +96,14 @@ class Table:
             for cell in row.cells
         )
 
-    def values(self, column: int, *, totals: bool = False) -> tuple[Value, ...]:
-        """The numbers of one column (words and blanks as None), rows in order."""
-        cells = (row.cells[column] for row in self.rows if totals or not row.total)
+    def values(self, column: int) -> tuple[Value, ...]:
+        """The numbers of one column (words and blanks as None), rows in order, no total."""
+        cells = (row.cells[column] for row in self.rows if not row.total)
         return tuple(cell if isinstance(cell, int | float) else None for cell in cells)
 
-    def headers(self, *, totals: bool = False) -> tuple[str, ...]:
-        """The rows' headings, as a chart's labels."""
-        return tuple(row.header for row in self.rows if totals or not row.total)
+    def headers(self) -> tuple[str, ...]:
+        """The rows' headings, as a chart's labels (no total)."""
+        return tuple(row.header for row in self.rows if not row.total)
 
     def csv(self) -> str:
         """The table as CSV: a header row, then one line per row, words guarded."""
@@ -184,13 +184,12 @@ def chart_of(
 
 @dataclass(frozen=True)
 class Panel:
-    """A chart with its table and an optional hint, as one block of a dashboard."""
+    """A chart with its table and notes, as one block of a dashboard."""
 
     table: Table
     chart: Chart | None = None
     #: The panel's heading (the chart's own title is its accessible name).
     title: str = ""
-    hint: str = ""
     notes: tuple[str, ...] = ()
 
     @property

@@ -63,8 +63,15 @@ def _given() -> dict[str, str]:
     return {key: value.strip() for key, value in request.args.items() if value.strip()}
 
 
-def _query() -> tuple[Query | None, dict[str, list[str]]]:
-    """The form's values, or the messages of the fields that are wrong."""
+#: Dashboards whose figures have no period (perception is counted per survey wave).
+UNDATED = frozenset({"perception"})
+
+
+def _query(page: str) -> tuple[Query | None, dict[str, list[str]]]:
+    """The form's values, or the messages of the fields that are wrong.
+
+    An undated dashboard ignores the period, but keeps it in its links to the others.
+    """
     given = _given()
     try:
         loaded = QUERY.load(given)
@@ -74,6 +81,8 @@ def _query() -> tuple[Query | None, dict[str, list[str]]]:
     keep: dict[str, str] = {
         key: given[key] for key in ("ppr", "from", "to", "measure") if key in given
     }
+    if page in UNDATED:
+        return Query(ppr, None, None, loaded["measure"], keep), {}
     return Query(ppr, loaded["from_"], loaded["to"], loaded["measure"], keep), {}
 
 
@@ -129,7 +138,7 @@ def _titles() -> dict[str, str]:
 def _dashboard(page: str) -> tuple[str, int]:
     viewer = viewer_with(*DASHBOARD_ROLES)
     known = _ppr_names()
-    query, errors = _query()
+    query, errors = _query(page)
     context: dict[str, Any] = {
         "page": page,
         "title": _titles()[page],
@@ -185,7 +194,7 @@ def download(page: str, name: str) -> Response | tuple[str, int]:
     if page not in DASHBOARDS:
         raise NotFound(gettext("There is no such dashboard."))
     known = _ppr_names()
-    query, _ = _query()
+    query, _ = _query(page)
     if query is None:
         # A link with a bad value: the dashboard's own form says which and why.
         return _dashboard(page)

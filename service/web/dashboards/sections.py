@@ -15,10 +15,15 @@ from typing import Any, Literal
 from domain import clock
 from domain.clock import MALAYSIA
 from domain.survey import CONSTRUCTS
+from projections.case_metrics import TARGETS as SLA_TARGETS
 from projections.governance_report import governance_report
 from projections.perception_report import csat_report, perception_report
-from projections.resolution_report import Filters, priority_report, resolution_reports
-from service.cases.visibility import can_view_case
+from projections.resolution_report import (
+    BACKLOG_AGES_DAYS,
+    Filters,
+    priority_report,
+    resolution_reports,
+)
 from service.extensions import runtime
 from service.tokens.store import Principal
 from service.web.common import category_names
@@ -26,8 +31,7 @@ from service.web.dashboards import schemas
 from service.web.dashboards.charts import Chart, Panel, Row, Table, cell_text, chart_of, slug
 from service.web.i18n import category_name, day, gettext, target_label
 
-TARGETS = ("acknowledge", "first_response", "resolve")
-BACKLOG_AGES = (7, 30, 90)
+TARGETS = tuple(SLA_TARGETS)
 #: What a table shows where the report has no figure (no case reached that step).
 DASH = "\u2013"
 
@@ -259,10 +263,10 @@ def _backlog_section(months: Labelled, total: dict[str, Any]) -> Section:
             backlog["n"],
             backlog["median_days"],
             backlog["p90_days"],
-            *(backlog[f"older_than_{days}_days"] for days in BACKLOG_AGES),
+            *(backlog[f"older_than_{days}_days"] for days in BACKLOG_AGES_DAYS),
         )
 
-    older = [gettext("Open more than %(days)d days", days=days) for days in BACKLOG_AGES]
+    older = [gettext("Open more than %(days)d days", days=days) for days in BACKLOG_AGES_DAYS]
     by_month = Table(
         "backlog-by-month",
         gettext("Backlog at the end of each month"),
@@ -283,7 +287,7 @@ def _backlog_section(months: Labelled, total: dict[str, Any]) -> Section:
             Row(gettext("All open cases"), (backlog["n"],)),
             *(
                 Row(label, (backlog[f"older_than_{days}_days"],))
-                for label, days in zip(older, BACKLOG_AGES, strict=True)
+                for label, days in zip(older, BACKLOG_AGES_DAYS, strict=True)
             ),
         ),
     )
@@ -439,7 +443,7 @@ def _priorities_section(priorities: dict[str, Any]) -> Section:
     )
 
 
-def _summary(total: dict[str, Any], priorities: dict[str, Any]) -> Section:
+def _summary(total: dict[str, Any], priorities: dict[str, Any], now: datetime) -> Section:
     """The headline figures of the period."""
 
     def percent(value: float | None) -> str:
@@ -451,7 +455,13 @@ def _summary(total: dict[str, Any], priorities: dict[str, Any]) -> Section:
         gettext("In short"),
         figures=(
             (gettext("Cases reported"), cell_text(total["cases"]["n"])),
-            (gettext("Open now (backlog)"), cell_text(total["backlog"]["n"])),
+            (
+                # The backlog is counted at the end of a period that is over, else now.
+                gettext("Open now (backlog)")
+                if total["backlog"]["at"] >= now
+                else gettext("Open at the end of the period (backlog)"),
+                cell_text(total["backlog"]["n"]),
+            ),
             (gettext("Median time to resolve"), gettext("%(hours)s hours", hours=median)),
             (gettext("Resolve target breached"), percent(total["sla"]["resolve"]["breach_pct"])),
             (gettext("Reopened within 30 days"), percent(total["reopen_rate"]["rate_pct"])),
@@ -466,13 +476,11 @@ def _cases_sections(
     """Resolution times, SLA breaches, backlog, claimed vs verified fixes and priorities."""
     now = clock.now()
 
-    def visible(row: Any) -> bool:
-        return can_view_case(viewer, row.ppr_code, row.private, row.reporter_id)
-
     with runtime().engine.connect() as conn:
         reports = resolution_reports(conn, filters, ("category", "month"), now)
         by_category, by_month = reports["category"], reports["month"]
-        priorities = priority_report(conn, filters, visible)
+        # The dashboard shows the priority figures, not the list the visibility rule filters.
+        priorities = priority_report(conn, filters)
     categories = category_names(scope_codes(filters, known))
     total = by_category["total"]
     category_groups = [
@@ -480,7 +488,7 @@ def _cases_sections(
     ]
     months = [(month_label(group["key"]), group) for group in by_month.get("groups", [])]
     return [
-        _summary(total, priorities),
+        _summary(total, priorities, now),
         _times_section(category_groups, months, total, query.measure),
         _sla_section(months, total),
         _backlog_section(months, total),
