@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from domain.actors import Role
 from domain.clock import MALAYSIA
+from projections.signed_note import NoteSigner
 from service import create_app
 from service.runtime import Runtime
 from service.settings import Settings
@@ -45,6 +46,26 @@ def _create_app(settings: Settings) -> Flask:
 def app(settings: Settings) -> Iterator[Flask]:
     """The service on this test's storage, without background threads."""
     flask_app = _create_app(settings)
+    yield flask_app
+    flask_app.extensions["k2k"].close()
+
+
+#: The audit signing key of ``audited_app``.
+AUDIT_SIGNER = NoteSigner.generate("api.test/k2k")
+
+
+@pytest.fixture
+def audited_app(settings: Settings, tmp_path: Path) -> Iterator[Flask]:
+    """The service with an audit signing key (``AUDIT_SIGNER``)."""
+    flask_app = create_app(
+        {
+            "K2K_DATABASE_URL": settings.database_url,
+            "K2K_DATA_DIR": str(tmp_path),
+            "K2K_BACKGROUND": "0",
+            "K2K_AUDIT_KEY": AUDIT_SIGNER.private_key,
+            "TESTING": True,
+        }
+    )
     yield flask_app
     flask_app.extensions["k2k"].close()
 

@@ -4,7 +4,6 @@ what from them; bad queries get a 422 naming the field."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,28 +15,11 @@ from sqlalchemy import delete
 from projections.audit import audit_nodes
 from projections.audit_leaf import Entry
 from projections.merkle import MerkleTree, verify_consistency, verify_inclusion
-from projections.signed_note import NoteSigner, parse_checkpoint
+from projections.signed_note import parse_checkpoint
 from service import create_app
 from service.audit import schemas
 from service.settings import Settings
-from tests.e2e.conftest import REPORT, Cast, build_cast
-
-SIGNER = NoteSigner.generate("api.test/k2k")
-
-
-@pytest.fixture
-def audited_app(settings: Settings, tmp_path: Path) -> Iterator[Flask]:
-    flask_app = create_app(
-        {
-            "K2K_DATABASE_URL": settings.database_url,
-            "K2K_DATA_DIR": str(tmp_path),
-            "K2K_BACKGROUND": "0",
-            "K2K_AUDIT_KEY": SIGNER.private_key,
-            "TESTING": True,
-        }
-    )
-    yield flask_app
-    flask_app.extensions["k2k"].close()
+from tests.e2e.conftest import AUDIT_SIGNER, REPORT, Cast, build_cast
 
 
 @pytest.fixture
@@ -80,8 +62,8 @@ def test_without_a_token_anyone_reads_a_signed_checkpoint_and_the_key_that_signe
     key = public.get("/api/v1/audit/public-key")
 
     assert key.status_code == 200
-    assert key.json["verifier_key"] == SIGNER.verifier.verifier_key
-    origin, size, root = parse_checkpoint(SIGNER.verifier.open(checkpoint["note"]))
+    assert key.json["verifier_key"] == AUDIT_SIGNER.verifier.verifier_key
+    origin, size, root = parse_checkpoint(AUDIT_SIGNER.verifier.open(checkpoint["note"]))
     assert (origin, size, base64.b64encode(root).decode()) == (
         checkpoint["origin"],
         checkpoint["size"],
@@ -242,7 +224,7 @@ def test_a_web_process_with_only_the_public_key_serves_only_checkpoints_it_signe
         {
             "K2K_DATABASE_URL": settings.database_url,
             "K2K_DATA_DIR": str(tmp_path / "web"),
-            "K2K_AUDIT_PUBLIC_KEY": SIGNER.verifier.verifier_key,
+            "K2K_AUDIT_PUBLIC_KEY": AUDIT_SIGNER.verifier.verifier_key,
             "K2K_BACKGROUND": "0",
         }
     )

@@ -13,10 +13,8 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,11 +22,9 @@ from flask import Flask
 
 from domain.actors import Role
 from domain.clock import MALAYSIA
-from projections.signed_note import NoteSigner
-from service import create_app
-from service.settings import Settings
 from service.web.dashboards.charts import Chart, Series, csv_safe, number_text, render
 from tests.e2e.conftest import (
+    AUDIT_SIGNER,
     REPORT,
     SLA,
     Cast,
@@ -43,7 +39,6 @@ from workers.templates import format_day
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
-SIGNER = NoteSigner.generate("dashboards.test/k2k")
 
 
 def now_utc() -> datetime:
@@ -563,22 +558,6 @@ def test_the_case_as_of_a_date_refuses_what_it_cannot_show_and_keeps_cases_priva
 # -- the audit checkpoint --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def audited_app(settings: Settings, tmp_path: Path) -> Iterator[Flask]:
-    """The service with an audit signing key."""
-    flask_app = create_app(
-        {
-            "K2K_DATABASE_URL": settings.database_url,
-            "K2K_DATA_DIR": str(tmp_path),
-            "K2K_BACKGROUND": "0",
-            "K2K_AUDIT_KEY": SIGNER.private_key,
-            "TESTING": True,
-        }
-    )
-    yield flask_app
-    flask_app.extensions["k2k"].close()
-
-
 def test_the_audit_page_shows_the_latest_checkpoint_and_the_command_to_verify_it(
     audited_app: Flask,
 ) -> None:
@@ -598,7 +577,7 @@ def test_the_audit_page_shows_the_latest_checkpoint_and_the_command_to_verify_it
     assert signed.root_hash in text
     assert "<pre" in body
     assert signed.note.splitlines()[0] in body  # the signed note itself, first line the origin
-    assert SIGNER.verifier.verifier_key in text
+    assert AUDIT_SIGNER.verifier.verifier_key in text
     url = cast.runtime.settings.public_url
     assert (
         f"k2k audit verify --url {url} --public-key audit.key.pub "

@@ -38,6 +38,14 @@ def report_through_the_form(visitor: Visitor, **overrides: Any) -> str:
     return match.group(1)
 
 
+def fixed_case(resident: Visitor, cast: Cast) -> str:
+    """A case the resident reported through the form and management says is fixed."""
+    case_id = report_through_the_form(resident)
+    cast.management.post(f"/api/v1/cases/{case_id}/acknowledge")
+    cast.management.post(f"/api/v1/cases/{case_id}/resolve", json={"note": "Dibaiki."})
+    return case_id
+
+
 def case_json(cast: Cast, case_id: str) -> dict[str, Any]:
     response = cast.admin.get(f"/api/v1/cases/{case_id}")
     assert response.status_code == 200
@@ -319,9 +327,7 @@ def test_a_resident_disputes_a_fix_and_the_case_reopens(
     shared_app: Flask, shared_cast: Cast
 ) -> None:
     resident = signed_in(shared_app, shared_cast.resident)
-    case_id = report_through_the_form(resident)
-    shared_cast.management.post(f"/api/v1/cases/{case_id}/acknowledge")
-    shared_cast.management.post(f"/api/v1/cases/{case_id}/resolve", json={"note": "Dibaiki."})
+    case_id = fixed_case(resident, shared_cast)
     resident.get(f"/cases/{case_id}")
     response = resident.post(f"/cases/{case_id}/dispute", {"reason": "Masih rosak."})
     assert response.status_code == 303
@@ -332,9 +338,7 @@ def test_confirming_without_a_rating_is_refused_on_the_page(
     shared_app: Flask, shared_cast: Cast
 ) -> None:
     resident = signed_in(shared_app, shared_cast.resident)
-    case_id = report_through_the_form(resident)
-    shared_cast.management.post(f"/api/v1/cases/{case_id}/acknowledge")
-    shared_cast.management.post(f"/api/v1/cases/{case_id}/resolve", json={"note": "Dibaiki."})
+    case_id = fixed_case(resident, shared_cast)
     resident.get(f"/cases/{case_id}")
     response = resident.post(f"/cases/{case_id}/confirm", {})
     assert response.status_code == 422
@@ -375,9 +379,7 @@ def test_a_step_the_case_is_past_is_refused_in_the_reader_s_language_and_changes
     shared_app: Flask, shared_cast: Cast
 ) -> None:
     resident = signed_in(shared_app, shared_cast.resident)
-    case_id = report_through_the_form(resident)
-    shared_cast.management.post(f"/api/v1/cases/{case_id}/acknowledge")
-    shared_cast.management.post(f"/api/v1/cases/{case_id}/resolve", json={"note": "Dibaiki."})
+    case_id = fixed_case(resident, shared_cast)
     officer = signed_in(shared_app, shared_cast.management)
     officer.get(f"/cases/{case_id}")
 
