@@ -44,7 +44,7 @@ def metrics_filters(viewer: Principal, args: dict[str, Any]) -> Filters:
     if ppr:
         code = ppr.strip().upper()
         if not viewer.in_scope(code):
-            raise NotPermitted(f"this token does not cover PPR {code}")
+            raise NotPermitted("this token does not cover PPR {ppr}", ppr=code)
         codes: list[str] | None = [code]
     else:
         codes = None if viewer.all_pprs else list(viewer.ppr_codes)

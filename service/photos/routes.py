@@ -48,11 +48,11 @@ IF_MATCH = {
 }
 
 
-def _held_photo(viewer: Any, case_id: UUID, sha256: str) -> dict[str, Any]:
+def held_photo(viewer: Any, case_id: UUID, sha256: str) -> dict[str, Any]:
     """The photo, if the case is visible to ``viewer`` and holds it; 404 otherwise."""
     photo = visible_case(viewer, case_id).photo(sha256)
     if photo is None:
-        raise NotFound(f"case {case_id} has no photo {sha256}")
+        raise NotFound("case {case} has no photo {photo}", case=case_id, photo=sha256)
     return photo
 
 
@@ -116,7 +116,7 @@ class CasePhoto(MethodView):
     @documents_errors(blp, 401, 404)
     def get(self, case_id: UUID, sha256: str) -> Response:
         """Fetch a photo (JPEG, at most 2048 px, no metadata) of a case the caller may see."""
-        photo = _held_photo(current_principal(), case_id, sha256)
+        photo = held_photo(current_principal(), case_id, sha256)
         return send_photo(runtime().photos, photo, thumbnail=False)
 
 
@@ -128,5 +128,5 @@ class CasePhotoThumbnail(MethodView):
     @documents_errors(blp, 401, 404)
     def get(self, case_id: UUID, sha256: str) -> Response:
         """Fetch a photo's thumbnail (JPEG, at most 320 px) of a case the caller may see."""
-        photo = _held_photo(current_principal(), case_id, sha256)
+        photo = held_photo(current_principal(), case_id, sha256)
         return send_photo(runtime().photos, photo, thumbnail=True)

@@ -65,6 +65,7 @@ SOURCES: tuple[tuple[str, list[tuple[str, str]], dict[str, tuple[int, ...] | Non
             ("meetings/routes.py", "python"),
             ("surveys/routes.py", "python"),
             ("governance_common.py", "python"),
+            ("photos/routes.py", "python"),
             ("photos/serving.py", "python"),
             ("**.py", "ignore"),
         ],

@@ -35,6 +35,7 @@ from service.cases.routes import visible_case
 from service.cases.visibility import STAFF, sees_internal
 from service.extensions import runtime
 from service.photos.processing import PhotoRefused
+from service.photos.routes import held_photo
 from service.photos.serving import send_photo
 from service.photos.store import process_and_store
 from service.tokens.store import Principal
@@ -370,10 +371,7 @@ def thumbnail(case_id: UUID, sha256: str) -> Response:
 
 
 def _photo(case_id: UUID, sha256: str, *, thumbnail: bool) -> Response:
-    case = visible_case(viewer_with(), case_id)
-    held = case.photo(sha256)
-    if held is None:
-        raise NotFound()
+    held = held_photo(viewer_with(), case_id, sha256)
     return send_photo(runtime().photos, held, thumbnail=thumbnail)
 
 
