@@ -151,7 +151,7 @@ def _refused(endpoint: str, error: DomainError, **values: Any) -> Response:
 @blp.get("/ppr/<code>/decisions")
 def register(code: str) -> str:
     """A PPR's decision register, newest first: what was decided, who acts, what came of it."""
-    viewer, ppr = _in_ppr(code)
+    _, ppr = _in_ppr(code)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     d = decisions.c
     query = (
@@ -169,7 +169,6 @@ def register(code: str) -> str:
         decisions=rows[:REGISTER_PAGE],
         page=page,
         older=len(rows) > REGISTER_PAGE,
-        keeper=viewer.role in KEEPERS,
     )
 
 
@@ -416,8 +415,7 @@ def schedule_form(code: str) -> tuple[str, int]:
 @blp.post("/ppr/<code>/meetings")
 def schedule(code: str) -> tuple[str, int] | Response:
     """Schedule a meeting, then build its agenda on its page."""
-    viewer, ppr = _in_ppr(code)
-    require_writer(viewer)
+    viewer, ppr = _in_ppr(code, *KEEPERS)  # the same roles as the form
     try:
         form = load_form(schemas.ScheduleFormSchema())
     except ma.ValidationError as error:
